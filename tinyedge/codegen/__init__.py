@@ -1,0 +1,1 @@
+"""Render templates/ into an output folder; no arithmetic about the model here."""

@@ -1,0 +1,1 @@
+"""Readers that turn a model file into an ir.Graph."""

@@ -1,0 +1,98 @@
+"""CONV_2D: int8 activations, int8 per-channel (or per-tensor) weights, int32 bias."""
+
+from __future__ import annotations
+
+from ..ir import Graph, Op
+from .base import ConstArray, Kernel, OpSpec, register
+from .common import PADDINGS, check_clamp_activation, check_int8_io, fused, out_size, pad_before
+from .quant import per_channel_multipliers
+
+
+def read_conv_options(o) -> dict:
+    return {
+        "padding": PADDINGS.get(o.Padding(), "?"),
+        "stride_h": o.StrideH(), "stride_w": o.StrideW(),
+        "dilation_h": o.DilationHFactor(), "dilation_w": o.DilationWFactor(),
+        "fused_activation": fused(o.FusedActivationFunction()),
+    }
+
+
+def check_conv(g: Graph, op: Op, filter_ok) -> str | None:
+    why = check_int8_io(g, op, 1) or check_clamp_activation(op)
+    if why:
+        return why
+    inp, w, out = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    if len(inp.shape) != 4 or len(w.shape) != 4 or len(out.shape) != 4:
+        return "only 4-D NHWC tensors are supported"
+    if not w.is_const or w.dtype != "int8" or w.quant is None:
+        return "weights must be constant int8"
+    if any(int(z) != 0 for z in w.quant.zero_point):
+        return "weights must be symmetric (zero point 0)"
+    if len(op.inputs) > 2 and op.inputs[2] >= 0 and g.t(op.inputs[2]).dtype != "int32":
+        return "bias must be int32"
+    o = op.options
+    if o["padding"] not in ("SAME", "VALID"):
+        return "unknown padding"
+    for k, ax in (("h", 1), ("w", 2)):
+        if o[f"stride_{k}"] < 1 or o[f"dilation_{k}"] < 1:
+            return "strides and dilations must be >= 1"
+        kk = w.shape[ax]
+        exp = out_size(o["padding"], inp.shape[ax], kk, o[f"stride_{k}"], o[f"dilation_{k}"])
+        if exp != out.shape[ax]:
+            return f"output size {out.shape[ax]} does not match the convolution ({exp})"
+    return filter_ok(inp, w, out)
+
+
+def conv_params(g: Graph, op: Op, channels: int) -> list:
+    inp, w, out = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    o = op.options
+    n, ih, iw, ic = inp.shape
+    _, oh, ow, oc = out.shape
+    kh, kw = w.shape[1], w.shape[2]
+    mult, shift = per_channel_multipliers(inp.quant.s, w.quant.scale, out.quant.s, channels)
+    return [
+        ("batches", n), ("in_h", ih), ("in_w", iw), ("in_c", ic),
+        ("out_h", oh), ("out_w", ow), ("out_c", oc), ("k_h", kh), ("k_w", kw),
+        ("filter_in_c", w.shape[3]), ("depth_mult", max(oc // ic, 1)),
+        ("stride_h", o["stride_h"]), ("stride_w", o["stride_w"]),
+        ("dil_h", o["dilation_h"]), ("dil_w", o["dilation_w"]),
+        ("pad_h", pad_before(o["stride_h"], o["dilation_h"], ih, kh, oh)),
+        ("pad_w", pad_before(o["stride_w"], o["dilation_w"], iw, kw, ow)),
+        ("in_offset", -inp.quant.zp), ("out_offset", out.quant.zp),
+        ("act_min", o["act_min"]), ("act_max", o["act_max"]),
+        ("mult", ConstArray(mult)), ("shift", ConstArray(shift)),
+    ]
+
+
+def bias_arg(op: Op) -> int:
+    return op.inputs[2] if len(op.inputs) > 2 else -1
+
+
+@register
+class Conv2D(OpSpec):
+    kind = "CONV_2D"
+    options_class = "Conv2DOptions"
+
+    def read_options(self, o):
+        return read_conv_options(o)
+
+    def check(self, g, op):
+        def filter_ok(inp, w, out):
+            if w.shape[0] != out.shape[3]:
+                return "filter count does not match output channels"
+            if w.shape[3] == 0 or inp.shape[3] % w.shape[3] or out.shape[3] % (inp.shape[3] // w.shape[3]):
+                return "input channels are not a multiple of the filter depth"
+            if w.quant.per_channel and w.quant.scale.size != w.shape[0]:
+                return "per-channel scales do not match the filter count"
+            return None
+        return check_conv(g, op, filter_ok)
+
+    def lower(self, g, op):
+        out = g.t(op.outputs[0])
+        return Kernel("te_conv2d_s8", "te_conv_params_t", conv_params(g, op, out.shape[3]),
+                      [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]])
+
+    def macs(self, g, op):
+        w, out = g.t(op.inputs[1]), g.t(op.outputs[0])
+        n, oh, ow, oc = out.shape
+        return n * oh * ow * oc * w.shape[1] * w.shape[2] * w.shape[3]

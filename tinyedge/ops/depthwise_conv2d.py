@@ -1,0 +1,41 @@
+"""DEPTHWISE_CONV_2D: int8, per-channel weights, any depth multiplier."""
+
+from __future__ import annotations
+
+from .base import Kernel, OpSpec, register
+from .common import fused
+from .conv2d import bias_arg, check_conv, conv_params, read_conv_options
+
+
+@register
+class DepthwiseConv2D(OpSpec):
+    kind = "DEPTHWISE_CONV_2D"
+    options_class = "DepthwiseConv2DOptions"
+
+    def read_options(self, o):
+        opts = read_conv_options(o)
+        opts["depth_multiplier"] = o.DepthMultiplier()
+        opts["fused_activation"] = fused(o.FusedActivationFunction())
+        return opts
+
+    def check(self, g, op):
+        def filter_ok(inp, w, out):
+            ic, oc = inp.shape[3], out.shape[3]
+            if w.shape[0] != 1 or w.shape[3] != oc:
+                return "depthwise filter must be [1, kh, kw, out_channels]"
+            if ic == 0 or oc % ic:
+                return "output channels must be a multiple of input channels"
+            if w.quant.per_channel and w.quant.scale.size != oc:
+                return "per-channel scales do not match the output channels"
+            return None
+        return check_conv(g, op, filter_ok)
+
+    def lower(self, g, op):
+        out = g.t(op.outputs[0])
+        return Kernel("te_depthwise_conv2d_s8", "te_conv_params_t", conv_params(g, op, out.shape[3]),
+                      [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]])
+
+    def macs(self, g, op):
+        w, out = g.t(op.inputs[1]), g.t(op.outputs[0])
+        n, oh, ow, oc = out.shape
+        return n * oh * ow * oc * w.shape[1] * w.shape[2]

@@ -1,0 +1,1 @@
+"""Graph rewrites and analyses, one per module. Passes never emit text."""

@@ -1,0 +1,1 @@
+"""Where generated C runs: the host (cffi), emulated boards, exported projects."""
