@@ -1,0 +1,133 @@
+"""The `tinyedge` command line: thin click commands over the Python API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from . import __version__
+from .errors import CATALOGUE, TinyedgeError, UsageError
+
+
+def _fail(e: TinyedgeError, debug: bool) -> None:
+    if debug:
+        raise e
+    click.echo(f"error[{e.code}]: {e}", err=True)
+    sys.exit(e.exit_code)
+
+
+def _run(ctx: click.Context, fn, *args, **kwargs):
+    debug = ctx.find_root().params.get("debug", False)
+    try:
+        return fn(*args, **kwargs)
+    except TinyedgeError as e:
+        _fail(e, debug)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:  # a bug in tinyedge: still one line unless --debug
+        if debug:
+            raise
+        click.echo(f"error[E999]: internal error ({type(e).__name__}: {e}); "
+                   "rerun with --debug and report it", err=True)
+        sys.exit(3)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tinyedge")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
+def main(debug: bool) -> None:
+    """Compile int8 neural networks into small, fast, bit-exact C for microcontrollers."""
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Output folder (created; replaced if tinyedge made it).")
+@click.option("--name", help="C prefix for every symbol (default: the model file's name).")
+@click.option("--arena", type=click.Choice(["static", "caller"]), default="static", show_default=True,
+              help="static: the model owns its arena; caller: pass one to <name>_invoke_with_arena().")
+@click.option("--force", is_flag=True, help="Write into a non-empty folder tinyedge did not make.")
+@click.pass_context
+def build(ctx, model, out_dir, name, arena, force):
+    """Compile MODEL (an int8 .tflite) into C in the folder OUT."""
+    from .compiler import build as _build
+    r = _run(ctx, _build, model, out_dir, name=name, arena=arena, force=force)
+    n_ops = sum(1 for op in r.manifest["ops"] if op["kernel"])
+    click.echo(f"built {r.prefix}: {n_ops} kernels, {r.macs:,} MACs")
+    click.echo(f"  arena  {r.arena_bytes:>10,} bytes  (RAM, {r.prefix.upper()}_ARENA_SIZE)")
+    click.echo(f"  flash  {r.flash_bytes:>10,} bytes  (weights {r.weights_bytes:,} + constants "
+               f"{r.constants_bytes:,})")
+    click.echo(f"  output {out_dir}/{r.prefix}_model.h, {r.prefix}_model.c, runtime/")
+
+
+def _load_inputs(paths: tuple[Path, ...]) -> list[np.ndarray]:
+    arrays: list[np.ndarray] = []
+    for p in paths:
+        try:
+            data = np.load(p, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"cannot read input '{p}': {e}; pass .npy or .npz files") from None
+        if isinstance(data, np.lib.npyio.NpzFile):
+            arrays.extend(data[k] for k in data.files)
+        else:
+            arrays.append(data)
+    return arrays
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("-i", "--input", "inputs", multiple=True, required=True, type=click.Path(path_type=Path),
+              help=".npy per model input (repeat), or one .npz holding all; float arrays are quantized.")
+@click.option("--save", type=click.Path(path_type=Path), help="Save outputs to this .npz (out0, out1, ...).")
+@click.option("--trace", "trace_path", type=click.Path(path_type=Path),
+              help="Save every intermediate tensor to this .npz, keyed op<index>_t<tensor>.")
+@click.pass_context
+def emulate(ctx, out_dir, inputs, save, trace_path):
+    """Run the C in OUT_DIR on this computer and print the outputs."""
+    from .targets.host import load
+
+    def go():
+        xs = _load_inputs(inputs)
+        hm = load(out_dir, trace=bool(trace_path))
+        res = hm.run(xs)
+        outs, records = res if trace_path else (res, [])
+        return hm.manifest, outs, records
+
+    manifest, outs, records = _run(ctx, go)
+    np.set_printoptions(threshold=64, linewidth=100)
+    for k, (y, spec) in enumerate(zip(outs, manifest["outputs"])):
+        click.echo(f"output {k} {spec['name']} {list(y.shape)} {y.dtype}:")
+        click.echo(np.array2string(y.reshape(-1) if y.ndim > 2 else y))
+        if spec.get("scale"):
+            real = (y.astype(np.float64) - spec["zero_point"]) * spec["scale"]
+            click.echo(f"  dequantized: {np.array2string(real.reshape(-1), precision=4)}")
+    if save:
+        np.savez(save, **{f"out{k}": y for k, y in enumerate(outs)})
+        click.echo(f"saved outputs to {save}")
+    if trace_path:
+        np.savez(trace_path, **{f"op{r['op']}_t{r['tensor']}": r["data"] for r in records})
+        click.echo(f"saved {len(records)} intermediate tensors to {trace_path}")
+
+
+@main.command("ops")
+def list_ops():
+    """List the ops tinyedge compiles."""
+    from .ops import REGISTRY
+    for kind in sorted(REGISTRY):
+        doc = sys.modules[type(REGISTRY[kind]).__module__].__doc__ or ""
+        click.echo(f"{kind:<20} {doc.strip().splitlines()[0] if doc.strip() else ''}")
+
+
+@main.command("errors")
+def list_errors():
+    """List the error codes tinyedge can report."""
+    for code, text in sorted(CATALOGUE.items()):
+        click.echo(f"{code}  {text}")
+
+
+if __name__ == "__main__":
+    main()
