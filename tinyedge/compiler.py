@@ -16,6 +16,7 @@ from .names import c_identifier
 from .ops import REGISTRY, Kernel
 from .outdir import MANIFEST, write_folder
 from .passes.fuse_activation import fuse_activations
+from .passes.fuse_dilated_conv import fuse_dilated_convs
 from .passes.plan_memory import MemoryPlan, plan_memory
 from .resources import resource_dir
 
@@ -49,6 +50,7 @@ def load_graph(model: str | Path, name: str | None = None) -> Graph:
     if not path.exists():
         raise UsageError(f"model file '{path}' does not exist; check the path")
     g = read_tflite(path, prefix)
+    fuse_dilated_convs(g)
     validate(g)
     return g
 
