@@ -39,6 +39,17 @@ def tf():
     return tensorflow
 
 
+def tf_function(fn, *shapes):
+    """A concrete tf.function over fixed-shape float inputs, for to_int8_tflite.
+
+    Some TF ops (tf.nn.conv2d with dilations) convert to the native TFLite op,
+    where the Keras layer converts to a SPACE_TO_BATCH_ND sandwich.
+    """
+    t = tf()
+    specs = [t.TensorSpec([1, *s], t.float32) for s in shapes]
+    return t.function(fn, input_signature=specs).get_concrete_function()
+
+
 def to_int8_tflite(model, rng: np.random.Generator, n_calib: int = 24, per_channel: bool = True,
                    calib_scale: float = 1.0, calib=None) -> bytes:
     """Full-integer int8 conversion with TF's converter (the recipe in TOOLCHAINS.md)."""
@@ -51,7 +62,10 @@ def to_int8_tflite(model, rng: np.random.Generator, n_calib: int = 24, per_chann
     def gen():
         yield from calib
 
-    conv = t.lite.TFLiteConverter.from_keras_model(model)
+    if isinstance(model, t.types.experimental.ConcreteFunction):
+        conv = t.lite.TFLiteConverter.from_concrete_functions([model])
+    else:
+        conv = t.lite.TFLiteConverter.from_keras_model(model)
     conv.optimizations = [t.lite.Optimize.DEFAULT]
     conv.representative_dataset = gen
     conv.target_spec.supported_ops = [t.lite.OpsSet.TFLITE_BUILTINS_INT8]

@@ -71,4 +71,11 @@ static inline int8_t te_sat_s8(int32_t x)
     return (int8_t)te_clamp_s32(x, -128, 127);
 }
 
+/* Read an int8 that is const data (is_const != 0, via TE_READ_S8) or
+ * activation memory: for kernels whose inputs may be either. */
+static inline int8_t te_load_s8(const int8_t *p, int32_t is_const)
+{
+    return is_const ? TE_READ_S8(p) : *p;
+}
+
 #endif /* TINYEDGE_TE_FIXEDPOINT_H */

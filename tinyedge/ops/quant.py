@@ -83,3 +83,22 @@ def per_channel_multipliers(input_scale, filter_scales, output_scale,
         real = float(f32(input_scale)) * float(s) / float(f32(output_scale))
         mult[c], shift[c] = quantize_multiplier(real)
     return mult, shift
+
+
+def downscale_multiplier_int16(multiplier: int) -> int:
+    """tflite::DownScaleInt32ToInt16Multiplier: a Q31 multiplier rounded to Q15."""
+    rounding = 1 << 15
+    if multiplier >= (1 << 31) - 1 - rounding:
+        return (1 << 15) - 1
+    return (int(multiplier) + rounding) >> 16
+
+
+def float_to_quantized(value: float, scale, zero_point: int,
+                       qmin: int = INT8_MIN, qmax: int = INT8_MAX) -> int:
+    """tflite::FloatToQuantizedType: round(value / scale) in float32 + zp, saturated."""
+    return min(max(quantize_f32(value, scale, zero_point), qmin), qmax)
+
+
+def float_bits(value) -> int:
+    """The IEEE-754 bit pattern of a float32 as a signed int32 (to pass floats as ints)."""
+    return int(np.array([value], np.float32).view(np.int32)[0])

@@ -1,0 +1,23 @@
+/* MINIMUM, int8, with broadcasting: the smaller of the two raw int8 values, as
+ * TFLM does (inputs and output share one quantization). */
+#include "tinyedge/te_kernels.h"
+#include "te_fixedpoint.h"
+
+static void minimum_row(const void *params, const te_bcast_t *bc,
+                        const int8_t *a, int32_t a_step, const int8_t *b,
+                        int32_t b_step, int8_t *out, int32_t n)
+{
+    int32_t i;
+    (void)params;
+    for (i = 0; i < n; ++i) {
+        const int8_t x = te_load_s8(a + i * a_step, bc->in1_const);
+        const int8_t y = te_load_s8(b + i * b_step, bc->in2_const);
+        out[i] = x < y ? x : y;
+    }
+}
+
+void te_minimum_s8(const te_minmax_params_t *p, const int8_t *in1,
+                   const int8_t *in2, int8_t *output)
+{
+    te_broadcast_binary_s8(&p->bc, p, in1, in2, output, minimum_row);
+}

@@ -1,0 +1,78 @@
+"""ADD: int8 with any scales, fused clamp activation, numpy broadcasting.
+
+Constants follow TFLM's CalculateOpDataAdd (add_common.cc): inputs are
+shifted left by 20, each rescaled by its scale over twice the larger input
+scale, summed and rescaled to the output; the ratios are taken in double.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Kernel, OpSpec, register
+from .broadcast import broadcast_params, check_binary
+from .common import fused
+from .quant import quantize_multiplier
+
+LEFT_SHIFT = 20  # int8 path; TFLM uses 15 for int16
+
+
+def multiplier_lt1(real: float) -> tuple[int, int] | None:
+    """tflite::QuantizeMultiplierSmallerThanOneExp; None where TFLM's CHECK fails."""
+    if not 0.0 < real < 1.0:
+        return None
+    m, s = quantize_multiplier(real)
+    return (m, s) if s <= 0 else None
+
+
+def add_reals(s1: np.float32, s2: np.float32, so: np.float32) -> tuple[float, float, float]:
+    """The three real multipliers of ADD, in double as add_common.cc computes them."""
+    twice_max = 2.0 * float(max(np.float32(s1), np.float32(s2)))
+    return (float(s1) / twice_max, float(s2) / twice_max,
+            twice_max / ((1 << LEFT_SHIFT) * float(so)))
+
+
+def add_like_params(g, op, reals) -> list | str:
+    """Params of te_add_params_t (ADD and SUB), or why they cannot be made."""
+    a, b, out = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    qs = [multiplier_lt1(r) for r in reals]
+    if any(q is None for q in qs):
+        return "the scales are too far apart (a rescale multiplier is not below 1)"
+    (m1, sh1), (m2, sh2), (mo, sho) = qs
+    return [
+        *broadcast_params(g, op),
+        ("in1_offset", -a.quant.zp), ("in2_offset", -b.quant.zp), ("out_offset", out.quant.zp),
+        ("left_shift", LEFT_SHIFT),
+        ("in1_mult", m1), ("in1_shift", sh1), ("in2_mult", m2), ("in2_shift", sh2),
+        ("out_mult", mo), ("out_shift", sho),
+        ("act_min", op.options.get("act_min", -128)), ("act_max", op.options.get("act_max", 127)),
+    ]
+
+
+def _reals(g, op):
+    a, b, out = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    return add_reals(a.quant.s, b.quant.s, out.quant.s)
+
+
+@register
+class Add(OpSpec):
+    kind = "ADD"
+    options_class = "AddOptions"
+
+    def read_options(self, o):
+        return {"fused_activation": fused(o.FusedActivationFunction())}
+
+    def check(self, g, op):
+        why = check_binary(g, op)
+        if why:
+            return why
+        p = add_like_params(g, op, _reals(g, op))
+        return p if isinstance(p, str) else None
+
+    def lower(self, g, op):
+        return Kernel("te_add_s8", "te_add_params_t", add_like_params(g, op, _reals(g, op)),
+                      [op.inputs[0], op.inputs[1], op.outputs[0]],
+                      extra_sources=["te_broadcast_s8.c"])
+
+    def macs(self, g, op):
+        return g.t(op.outputs[0]).size
