@@ -53,10 +53,15 @@ class _SpaceBatch(OpSpec):
             if (ih + ph0 + ph1) % bh or (iw + pw0 + pw1) % bw:
                 return "padded spatial size is not a multiple of the block shape"
             want = (ib * bh * bw, (ih + ph0 + ph1) // bh, (iw + pw0 + pw1) // bw, ic)
+            stale = ob == 1 and want[0] > 1 and (oh, ow, oc) == want[1:]
         else:
-            if ib % (bh * bw):
+            stale = ib == 1 and bh * bw > 1
+            if ib % (bh * bw) and not stale:
                 return "batch is not a multiple of the block size"
             want = (ib // (bh * bw), ih * bh - ph0 - ph1, iw * bw - pw0 - pw1, ic)
+        if stale:
+            return ("the batched tensor is declared with batch 1 (TF's converter does that when the "
+                    "model's batch is dynamic); convert with a fixed batch, e.g. keras.Input(shape, batch_size=1)")
         if (ob, oh, ow, oc) != want:
             return f"output shape {list(out.shape)} does not match the block shape and paddings/crops"
         return None
