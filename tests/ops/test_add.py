@@ -41,7 +41,8 @@ def random_shapes(rng):
 
 def random_binary(seed: int, kind: str):
     """A one-op model: two Inputs, or one Input and a constant (either side)."""
-    rng = np.random.default_rng(seed)
+    salt = ["ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"].index(kind)  # other shapes per kind
+    rng = np.random.default_rng([seed, salt])
     k = tf().keras
     s1, s2, out, variant = random_shapes(rng)
     const_side = int(rng.choice([0, 0, 1, 2]))  # 0: two inputs; 1/2: that operand is a constant
@@ -93,3 +94,103 @@ def test_add_bitexact(seed, tmp_path):
     tfl = to_int8_tflite(model, rng, calib=calib)
     manifest = assert_bitexact(tfl, tmp_path, seed, label=KIND)
     assert any(op["kind"] == KIND for op in manifest["ops"]), [op["kind"] for op in manifest["ops"]]
+
+
+# Scales and zero points (input 1, input 2, output) for which computing the
+# constants in float32 instead of double (or the reverse) changes at least one
+# output over all 65536 input pairs: found by search with a numpy model of the
+# kernel. The converted model's quantization is overwritten with them.
+EXHAUSTIVE = {
+    "ADD": [([0.027229661121964455, 0.6829404234886169, 0.0697358101606369], [44, -67, -48]),
+            ([0.19053059816360474, 0.3176080584526062, 0.006202456541359425], [125, -36, 54]),
+            ([0.020673248916864395, 0.017487408593297005, 0.03756197541952133], [-97, -32, -85]),
+            ([0.022639866918325424, 0.03204505518078804, 0.19549304246902466], [3, 111, 86])],
+    "SUB": [([0.5412173271179199, 0.3927375078201294, 0.026106473058462143], [121, 32, -2]),
+            ([0.027229661121964455, 0.6829404234886169, 0.0697358101606369], [44, -67, -48]),
+            ([0.04429011046886444, 0.037951696664094925, 0.13560056686401367], [-40, 91, -74]),
+            ([0.022639866918325424, 0.03204505518078804, 0.19549304246902466], [3, 111, 86])],
+    "MUL": [([0.027731584385037422, 0.008251318708062172, 0.08961160480976105], [102, 109, -18]),
+            ([0.028546253219246864, 0.35299545526504517, 0.025787271559238434], [-46, 39, 25]),
+            ([0.08923674374818802, 0.004614408127963543, 0.05033067241311073], [112, -42, 114]),
+            ([0.3053860664367676, 0.06378286331892014, 0.2746671736240387], [73, 124, -68])],
+}
+
+
+def patch_quant(tfl: bytes, quants: dict) -> bytes:
+    """Overwrite the (per-tensor) scale and zero point of tensors in a .tflite."""
+    import tflite
+    buf = bytearray(tfl)
+    sg = tflite.Model.GetRootAsModel(tfl, 0).Subgraphs(0)
+    for i, (scale, zp) in quants.items():
+        q = sg.Tensors(i).Quantization()
+        ps, pz = q._tab.Vector(q._tab.Offset(8)), q._tab.Vector(q._tab.Offset(10))
+        buf[ps:ps + 4] = np.float32(scale).tobytes()
+        buf[pz:pz + 8] = np.int64(zp).tobytes()
+    return bytes(buf)
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_add_constants_exhaustive(case, tmp_path):
+    """Every int8 pair, with scales where float32 vs double constants matter."""
+    import tinyedge
+    from tflite_micro.python.tflite_micro import runtime
+    from tinyedge.frontend.tflite import read_tflite
+    from tinyedge.targets.host import load
+
+    k = tf().keras
+    rng = np.random.default_rng(case)
+    n = 65536  # every (x, y) int8 pair once
+    a, b = k.Input((n,), batch_size=1, name="a"), k.Input((n,), batch_size=1, name="b")
+    layer = {"ADD": k.layers.Add, "SUB": k.layers.Subtract, "MUL": k.layers.Multiply}[KIND]
+    model = k.Model([a, b], layer()([a, b]))
+    calib = [{"a": rng.normal(size=(1, n)).astype(np.float32),
+              "b": rng.normal(size=(1, n)).astype(np.float32)} for _ in range(4)]
+    tfl = to_int8_tflite(model, rng, calib=calib)
+    g = read_tflite(tfl)
+    op = next(op for op in g.ops if op.kind == KIND)
+    scales, zps = EXHAUSTIVE[KIND][case]
+    print(f"case={case} scales={scales} zero_points={zps}")
+    quants = {t: (s, z) for t, s, z in zip([*op.inputs, op.outputs[0]], scales, zps)}
+    for r in g.ops:  # the converter may put a RESHAPE in front: it keeps the quantization
+        if r.kind == "RESHAPE" and r.outputs[0] in quants:
+            quants[r.inputs[0]] = quants[r.outputs[0]]
+    tfl = patch_quant(tfl, quants)
+    (tmp_path / "m.tflite").write_bytes(tfl)
+    tinyedge.compile(tmp_path / "m.tflite", tmp_path / "out", name="m")
+    values = np.arange(-128, 128, dtype=np.int8)
+    xs = [np.repeat(values, 256).reshape(1, n), np.tile(values, 256).reshape(1, n)]
+    ref = runtime.Interpreter.from_bytes(tfl, arena_size=1 << 20)  # the default is too small here
+    for i, x in enumerate(xs):
+        ref.set_input(x, i)
+    ref.invoke()
+    want = np.array(ref.get_output(0))
+    got = load(tmp_path / "out").run(xs)[0]
+    bad = np.flatnonzero(want.reshape(-1) != got.reshape(-1))
+    assert bad.size == 0, f"{KIND} case={case}: {bad.size} pairs differ, first at {bad[:5]}"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_broadcast_walk_matches_numpy(seed):
+    """The fused loop nest (shared by the binary kernels) visits what numpy broadcasting
+    pairs, for ranks up to 6 (beyond what the converter emits without BROADCAST_TO)."""
+    from tinyedge.ops.broadcast import BCAST_DIMS, broadcast_loops, broadcast_shape
+
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        rank = int(rng.integers(0, 7))
+        out = [int(rng.integers(1, 4)) for _ in range(rank)]
+        s1 = [d if rng.random() < 0.5 else 1 for d in out][int(rng.integers(0, rank + 1)):]
+        s2 = [d if rng.random() < 0.5 else 1 for d in out][int(rng.integers(0, rank + 1)):]
+        shape = broadcast_shape(tuple(s1), tuple(s2))
+        loops = broadcast_loops(tuple(s1), tuple(s2), shape)
+        assert len(loops) <= BCAST_DIMS
+        a = np.arange(int(np.prod(s1)), dtype=np.int64).reshape(s1)
+        b = np.arange(int(np.prod(s2)), dtype=np.int64).reshape(s2)
+        want_a, want_b = np.broadcast_arrays(a, b)
+        idx = np.zeros(1, np.int64), np.zeros(1, np.int64)
+        for extent, st1, st2 in loops:  # outermost first, as the C walk nests them
+            step = np.arange(extent, dtype=np.int64)
+            idx = ((idx[0][:, None] + step[None, :] * st1).reshape(-1),
+                   (idx[1][:, None] + step[None, :] * st2).reshape(-1))
+        assert np.array_equal(idx[0], want_a.reshape(-1)), (s1, s2, loops)
+        assert np.array_equal(idx[1], want_b.reshape(-1)), (s1, s2, loops)
