@@ -71,12 +71,22 @@ static int32_t fx_exp_quarter(int32_t a)
                   te_sat_dbl_high_mul(exp_minus_eighth, fx_add(x, tail)));
 }
 
+/* exp(-2^k) in Q0, for k = -2 .. 4 */
+static int32_t fx_exp_neg_pow2(int32_t k)
+{
+    switch (k) {
+    case -2: return INT32_C(1672461947);
+    case -1: return INT32_C(1302514674);
+    case 0: return INT32_C(790015084);
+    case 1: return INT32_C(290630308);
+    case 2: return INT32_C(39332535);
+    case 3: return INT32_C(720401);
+    default: return INT32_C(242);
+    }
+}
+
 int32_t te_fx_exp_on_negative_values(int32_t a, int32_t int_bits)
 {
-    /* exp(-2^k) in Q0 for k = -2 .. 4 */
-    static const int32_t exp_neg_pow2[7] = {
-        INT32_C(1672461947), INT32_C(1302514674), INT32_C(790015084),
-        INT32_C(290630308), INT32_C(39332535), INT32_C(720401), INT32_C(242)};
     const int32_t frac_bits = 31 - int_bits;
     const int32_t quarter = INT32_C(1) << (frac_bits - 2);
     const int32_t a_mod = fx_sub(a & (quarter - 1), quarter);
@@ -86,7 +96,7 @@ int32_t te_fx_exp_on_negative_values(int32_t a, int32_t int_bits)
 
     for (k = -2; k <= 4; ++k) {
         if (int_bits > k && (remainder & (INT32_C(1) << (frac_bits + k)))) {
-            result = te_sat_dbl_high_mul(result, exp_neg_pow2[k + 2]);
+            result = te_sat_dbl_high_mul(result, fx_exp_neg_pow2(k));
         }
     }
     if (int_bits > 5) {

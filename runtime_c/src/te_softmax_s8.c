@@ -46,6 +46,11 @@ void te_softmax_s8(const te_softmax_params_t *p, const int8_t *input, int8_t *ou
         headroom = softmax_clz(sum);
         scale = te_fx_one_over_one_plus_x((int32_t)((sum << headroom) - UINT32_C(0x80000000)));
         exponent = (12 - headroom) + 31 - 8;
+        if (exponent > 31) {
+            /* sum of exponentials >= 512: TFLM stops with a failed check here;
+             * every probability is below 1/512, which rounds to -128 or -127 */
+            exponent = 31;
+        }
         for (c = 0; c < p->depth; ++c) {
             const int32_t diff = (int32_t)in[c] - max;
             if (diff >= p->diff_min) {

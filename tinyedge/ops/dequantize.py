@@ -20,6 +20,8 @@ class Dequantize(OpSpec):
             return "input must have per-tensor quantization"
         if inp.size != out.size:
             return "input and output sizes differ"
+        if g.t(op.inputs[0]).is_const:
+            return "a constant input is not supported (the converter folds these)"
         return None
 
     def lower(self, g, op):

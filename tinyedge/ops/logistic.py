@@ -24,6 +24,8 @@ def check_sigmoid_like(g: Graph, op: Op) -> str | None:
     inp, out = g.t(op.inputs[0]), g.t(op.outputs[0])
     if inp.size != out.size:
         return "input and output sizes differ"
+    if g.t(op.inputs[0]).is_const:
+        return "a constant input is not supported (the converter folds these)"
     if not float(inp.quant.s) * (1 << 27) >= 1.0:
         return "input scale is too small"
     return None

@@ -21,6 +21,8 @@ def check_unary_s8(g, op) -> str | None:
         return why
     if g.t(op.inputs[0]).size != g.t(op.outputs[0]).size:
         return "input and output sizes differ"
+    if g.t(op.inputs[0]).is_const:
+        return "a constant input is not supported (the converter folds these)"
     return None
 
 

@@ -9,7 +9,10 @@ from .common import check_int8_io
 from .quant import calculate_input_radius, quantize_multiplier
 
 SCALED_DIFF_INTEGER_BITS = 5  # TFLM: the scaled input difference is Q5.26
-MAX_DEPTH = 4095  # beyond this TFLM's Q12.19 sum of exponentials can overflow
+# Beyond this the Q12.19 sum of exponentials can overflow. (TFLM already stops
+# with a failed check when the sum reaches 512, i.e. when more than 511 values
+# lie close to the row's maximum; the kernel saturates instead.)
+MAX_DEPTH = 4095
 
 
 def softmax_input_scaling(beta: float, input_scale) -> tuple[int, int, int]:
@@ -39,13 +42,15 @@ class Softmax(OpSpec):
         inp, out = g.t(op.inputs[0]), g.t(op.outputs[0])
         if len(inp.shape) < 1 or inp.shape != out.shape:
             return "input and output shapes differ"
+        if g.t(op.inputs[0]).is_const:
+            return "a constant input is not supported (the converter folds these)"
         if out.quant.zp != -128 or out.quant.s != np.float32(1.0 / 256):
             return "int8 output must have scale 1/256 and zero point -128"
         if inp.shape[-1] > MAX_DEPTH:
             return f"softmax over more than {MAX_DEPTH} values is not supported"
         beta = op.options.get("beta", 1.0)
         if not float(np.float32(beta)) * float(inp.quant.s) * (1 << 26) > 1.0:
-            return "beta * input scale is too small"
+            return "beta * input scale is too small (TFLM needs beta * scale * 2^26 > 1)"
         return None
 
     def lower(self, g, op):

@@ -143,7 +143,8 @@ class HostModel:
 
             cb = ffi.callback("void(int32_t, int32_t, const void *, int32_t)", on_tensor)
             getattr(self.lib, f"{self.manifest['prefix']}_set_trace")(cb)
-        ptrs = [self.ffi.from_buffer(a) for a in xs] + [self.ffi.from_buffer(a) for a in outs]
+        specs = self.manifest["inputs"] + self.manifest["outputs"]
+        ptrs = [self.ffi.from_buffer(C_TYPES[s["dtype"]] + "[]", a) for s, a in zip(specs, xs + outs)]
         self._invoke(self._arena, *ptrs)
         if self.trace:
             getattr(self.lib, f"{self.manifest['prefix']}_set_trace")(self.ffi.NULL)
