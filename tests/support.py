@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -93,22 +94,15 @@ class Tflm:
 
 
 def arena_report(model: bytes) -> dict[str, int]:
-    """TFLM's arena use from print_allocations() (printed by C++ to stdout)."""
-    from tflite_micro.python.tflite_micro import runtime
-    it = runtime.Interpreter.from_bytes(model)
-    fd = sys.stdout.fileno()
-    sys.stdout.flush()
-    saved = os.dup(fd)
-    with tempfile.TemporaryFile(mode="w+b") as f:
-        os.dup2(f.fileno(), fd)
-        try:
-            it.print_allocations()
-        finally:
-            sys.stdout.flush()
-            os.dup2(saved, fd)
-            os.close(saved)
-        f.seek(0)
-        text = f.read().decode()
+    """TFLM's arena use from print_allocations(), run in a child process that
+    owns its output streams (TFLM logs from C++, outside Python's sys.stderr)."""
+    with tempfile.NamedTemporaryFile(suffix=".tflite") as f:
+        f.write(model)
+        f.flush()
+        code = ("import sys; from tflite_micro.python.tflite_micro import runtime; "
+                "runtime.Interpreter.from_file(sys.argv[1]).print_allocations()")
+        r = subprocess.run([sys.executable, "-c", code, f.name], capture_output=True, text=True, check=True)
+        text = r.stdout + r.stderr  # TFLM logs to stderr
     out = {}
     for line in text.splitlines():
         for key in ("total", "head", "tail"):
