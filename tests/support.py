@@ -82,9 +82,11 @@ def to_int8_tflite(model, rng: np.random.Generator, n_calib: int = 24, per_chann
 class Tflm:
     """TFLM's reference interpreter on one model."""
 
-    def __init__(self, model: bytes):
+    def __init__(self, model: bytes, arena_size: int | None = None):
         from tflite_micro.python.tflite_micro import runtime
-        self.it = runtime.Interpreter.from_bytes(model)
+        # The package's default arena (10x the model's bytes) is too small for
+        # tiny models with large activations; pass arena_size for those.
+        self.it = runtime.Interpreter.from_bytes(model, arena_size=arena_size)
 
     def run(self, inputs: list[np.ndarray], n_outputs: int) -> list[np.ndarray]:
         for k, x in enumerate(inputs):
