@@ -85,10 +85,25 @@ def _load_inputs(paths: tuple[Path, ...]) -> list[np.ndarray]:
 @click.option("--save", type=click.Path(path_type=Path), help="Save outputs to this .npz (out0, out1, ...).")
 @click.option("--trace", "trace_path", type=click.Path(path_type=Path),
               help="Save every intermediate tensor to this .npz, keyed op<index>_t<tensor>.")
+@click.option("--compare", "compare_model", type=click.Path(path_type=Path),
+              help="Also run this .tflite under TFLM and name the first layer that differs (needs tflite-micro).")
 @click.pass_context
-def emulate(ctx, out_dir, inputs, save, trace_path):
+def emulate(ctx, out_dir, inputs, save, trace_path, compare_model):
     """Run the C in OUT_DIR on this computer and print the outputs."""
     from .targets.host import load
+
+    if compare_model:
+        from .targets.tflm import compare_with_tflm
+        r = _run(ctx, lambda: compare_with_tflm(compare_model, out_dir, _load_inputs(inputs)))
+        if r["equal"]:
+            click.echo(f"equal to TFLM: all {r['layers']} layers and every output, byte for byte")
+            return
+        d = r["first_difference"]
+        where = (f"op {d['op']} tensor {d['tensor']} '{d['name']}': {d['elements_differing']} of "
+                 f"{d['elements']} elements differ (max {d['max_abs_difference']})" if "op" in d
+                 else f"output {d['output']}")
+        click.echo(f"differs from TFLM, first at {where}")
+        sys.exit(1)
 
     def go():
         xs = _load_inputs(inputs)

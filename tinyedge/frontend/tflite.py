@@ -198,6 +198,8 @@ def validate(g: Graph) -> None:
         if why:
             problems.append(f"#{op.index} {op.kind} ({why})")
     if problems:
-        raise UnsupportedOpError(
-            f"unsupported ops: {', '.join(problems)}; see 'tinyedge ops' for what runs, "
-            "or replace these layers in the model")
+        hint = "see 'tinyedge ops' for what runs, or replace these layers in the model"
+        if any(op.kind == "SHAPE" for op in g.ops):
+            hint = ("SHAPE ops compute a dynamic batch size: convert with a fixed batch, "
+                    "e.g. keras.Input(shape, batch_size=1); " + hint)
+        raise UnsupportedOpError(f"unsupported ops: {', '.join(problems)}; {hint}")
