@@ -68,3 +68,16 @@ def test_scratch_is_placed_in_free_space():
     s = plan.scratch[3]
     t2 = plan.storage[g.ops[2].outputs[0]][1]
     assert s + 32 <= t2 or t2 + 8 <= s
+
+
+def test_outputs_that_alias_an_input_or_each_other_are_copied():
+    t = [Tensor(0, "in", (1, 8), "int8", q()), Tensor(1, "view", (2, 4), "int8", q()),
+         Tensor(2, "w", (8, 8), "int8", q(), np.zeros((8, 8), np.int8)), Tensor(3, "y", (1, 8), "int8", q()),
+         Tensor(4, "y_view", (8,), "int8", q())]
+    ops = [Op(0, "RESHAPE", [0], [1]), Op(1, "FULLY_CONNECTED", [0, 2], [3]), Op(2, "RESHAPE", [3], [4])]
+    g = Graph("g", t, ops, [0], [1, 3, 4])
+    plan = plan_memory(g)
+    assert plan.storage[1] == ("input", 0)  # a view of the input stays in the caller's input buffer
+    assert plan.storage[3] == ("output", 1) and plan.storage[4] == ("output", 1)
+    assert plan.copies == [(0, 1), (2, 4)]  # so outputs 0 and 2 are filled by a copy at the end
+    assert plan.arena_size == 0
