@@ -1,36 +1,24 @@
 /* MAX_POOL_2D, int8. Bit-exact with TFLM's reference_integer_ops::MaxPool:
  * the window is clipped to the input, padding never takes part. */
 #include "tinyedge/te_kernels.h"
-#include "te_fixedpoint.h"
 
-void te_max_pool2d_s8(const te_pool_params_t *p, const int8_t *input, int8_t *output)
+static int32_t window_max(const int8_t *window, int32_t row, int32_t step, int32_t h, int32_t w)
 {
-    int32_t b, oy, ox, c, fy, fx;
-    const int32_t row = p->in_w * p->depth;
-    for (b = 0; b < p->batches; ++b) {
-        const int8_t *in_b = input + b * p->in_h * row;
-        for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t fy0 = te_max_s32(0, -y0);
-            const int32_t fy1 = te_min_s32(p->filter_h, p->in_h - y0);
-            for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t fx0 = te_max_s32(0, -x0);
-                const int32_t fx1 = te_min_s32(p->filter_w, p->in_w - x0);
-                for (c = 0; c < p->depth; ++c) {
-                    int32_t best = -128;
-                    for (fy = fy0; fy < fy1; ++fy) {
-                        const int8_t *src = in_b + (y0 + fy) * row + c;
-                        for (fx = fx0; fx < fx1; ++fx) {
-                            const int32_t v = src[(x0 + fx) * p->depth];
-                            if (v > best) {
-                                best = v;
-                            }
-                        }
-                    }
-                    *output++ = (int8_t)te_clamp_s32(best, p->act_min, p->act_max);
-                }
+    int32_t best = -128;
+    int32_t y, x;
+    for (y = 0; y < h; ++y) {
+        const int8_t *src = window + y * row;
+        for (x = 0; x < w; ++x) {
+            const int32_t v = src[x * step];
+            if (v > best) {
+                best = v;
             }
         }
     }
+    return best;
+}
+
+void te_max_pool2d_s8(const te_pool_params_t *p, const int8_t *input, int8_t *output)
+{
+    te_pool2d_s8(p, input, output, window_max);
 }

@@ -68,7 +68,8 @@ class _Pool(OpSpec):
             ("pad_w", pad_before(o["stride_w"], 1, iw, o["filter_w"], ow)),
             ("act_min", o["act_min"]), ("act_max", o["act_max"]),
         ]
-        return Kernel(self.func, "te_pool_params_t", params, [op.inputs[0], op.outputs[0]])
+        return Kernel(self.func, "te_pool_params_t", params, [op.inputs[0], op.outputs[0]],
+                      extra_sources=["te_pool2d_s8.c"])
 
     def macs(self, g: Graph, op: Op) -> int:
         out = g.t(op.outputs[0])

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from .base import Kernel, OpSpec, register
 from .quant import INT8_MAX, INT8_MIN, float_bits, quantize_multiplier
+from .relu import check_elementwise
+
+
+def quant_f32_kernel(func: str, g, op, q) -> Kernel:
+    """te_quantize_s8 and te_dequantize_s8: q is the int8 side's quantization."""
+    params = [("size", g.t(op.outputs[0]).size), ("zp", q.zp), ("scale_bits", float_bits(q.s))]
+    return Kernel(func, "te_quant_f32_params_t", params, [op.inputs[0], op.outputs[0]])
 
 
 @register
@@ -20,17 +27,12 @@ class Quantize(OpSpec):
             return "output must have per-tensor quantization"
         if inp.dtype == "int8" and (inp.quant is None or inp.quant.per_channel):
             return "int8 input must have per-tensor quantization"
-        if inp.size != out.size:
-            return "input and output sizes differ"
-        if g.t(op.inputs[0]).is_const:
-            return "a constant input is not supported (the converter folds these)"
-        return None
+        return check_elementwise(g, op)
 
     def lower(self, g, op):
         inp, out = g.t(op.inputs[0]), g.t(op.outputs[0])
         if inp.dtype == "float32":
-            params = [("size", out.size), ("zp", out.quant.zp), ("scale_bits", float_bits(out.quant.s))]
-            return Kernel("te_quantize_s8", "te_quant_f32_params_t", params, [op.inputs[0], op.outputs[0]])
+            return quant_f32_kernel("te_quantize_s8", g, op, out.quant)
         # TFLM: double(input scale) / double(output scale).
         mult, shift = quantize_multiplier(float(inp.quant.s) / float(out.quant.s))
         params = [("size", out.size), ("in_zp", inp.quant.zp), ("out_zp", out.quant.zp),

@@ -15,10 +15,8 @@ from .common import check_int8_io
 from .quant import INT8_MAX, INT8_MIN, float_to_quantized, quantize_multiplier
 
 
-def check_unary_s8(g, op) -> str | None:
-    why = check_int8_io(g, op)
-    if why:
-        return why
+def check_elementwise(g, op) -> str | None:
+    """One non-constant input with as many values as the output."""
     if g.t(op.inputs[0]).size != g.t(op.outputs[0]).size:
         return "input and output sizes differ"
     if g.t(op.inputs[0]).is_const:
@@ -26,12 +24,18 @@ def check_unary_s8(g, op) -> str | None:
     return None
 
 
-@register
-class Relu(OpSpec):
-    kind = "RELU"
+def check_unary_s8(g, op) -> str | None:
+    return check_int8_io(g, op) or check_elementwise(g, op)
 
+
+class _UnaryS8(OpSpec):
     def check(self, g, op):
         return check_unary_s8(g, op)
+
+
+@register
+class Relu(_UnaryS8):
+    kind = "RELU"
 
     def lower(self, g, op):
         inp, out = g.t(op.inputs[0]), g.t(op.outputs[0])
@@ -45,11 +49,8 @@ class Relu(OpSpec):
 
 
 @register
-class Relu6(OpSpec):
+class Relu6(_UnaryS8):
     kind = "RELU6"
-
-    def check(self, g, op):
-        return check_unary_s8(g, op)
 
     def lower(self, g, op):
         inp, out = g.t(op.inputs[0]), g.t(op.outputs[0])

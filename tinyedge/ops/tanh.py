@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from .base import OpSpec, register
-from .logistic import check_sigmoid_like, sigmoid_kernel
+from .base import register
+from .logistic import SigmoidLike
 
 
 @register
-class Tanh(OpSpec):
+class Tanh(SigmoidLike):
     kind = "TANH"
-
-    def check(self, g, op):
-        why = check_sigmoid_like(g, op)
-        if why:
-            return why
-        if g.t(op.outputs[0]).quant.zp != 0:
-            return "int8 output must have zero point 0"
-        return None
-
-    def lower(self, g, op):
-        return sigmoid_kernel(g, op, "te_tanh_s8")
+    out_zp = 0
+    func = "te_tanh_s8"

@@ -73,6 +73,16 @@ typedef struct {
     int32_t act_min, act_max;
 } te_pool_params_t;
 
+/* Reduces the in-bounds part of one window (h x w values of one channel;
+ * value (y, x) is window[y * row + x * step]) to one output value. */
+typedef int32_t (*te_pool_reduce_fn)(const int8_t *window, int32_t row, int32_t step,
+                                     int32_t h, int32_t w);
+
+/* Walks the windows and calls reduce() for each output value, then clamps
+ * to act_min..act_max (te_pool2d_s8.c, shared by the two pools below). */
+void te_pool2d_s8(const te_pool_params_t *p, const int8_t *input, int8_t *output,
+                  te_pool_reduce_fn reduce);
+
 /* MAX_POOL_2D, int8; input and output share their quantization. */
 void te_max_pool2d_s8(const te_pool_params_t *p, const int8_t *input, int8_t *output);
 
@@ -189,6 +199,7 @@ int32_t te_fx_one_over_one_plus_x(int32_t a);      /* 1/(1+a), a in [0, 1) */
 int32_t te_fx_one_minus_x_over_one_plus_x(int32_t a); /* (1-a)/(1+a) */
 int32_t te_fx_logistic(int32_t a, int32_t int_bits);
 int32_t te_fx_tanh(int32_t a, int32_t int_bits);
+typedef int32_t (*te_fx_fn)(int32_t a, int32_t int_bits); /* te_fx_logistic, te_fx_tanh */
 
 typedef struct {
     int32_t outer;    /* rows (product of all but the last dimension) */
@@ -208,6 +219,11 @@ typedef struct {
     int32_t in_mult;   /* input scale as a Q4.27 multiplier */
     int32_t in_shift;
 } te_sigmoid_params_t;
+
+/* The loop shared by LOGISTIC and TANH (te_sigmoid_s8.c): f of the input
+ * on Q4.27, rounded to steps of 2^-out_bits, plus out_zp, saturated. */
+void te_sigmoid_s8(const te_sigmoid_params_t *p, const int8_t *input, int8_t *output,
+                   te_fx_fn f, int32_t out_bits, int32_t out_zp);
 
 /* LOGISTIC, int8; output scale 1/256, zero point -128. */
 void te_logistic_s8(const te_sigmoid_params_t *p, const int8_t *input, int8_t *output);
