@@ -6,11 +6,17 @@
 #include "tinyedge/te_kernels.h"
 #include "te_fixedpoint.h"
 
-/* sign: 1 for ADD, -1 for SUB. */
-static void add_sub_row(const te_add_params_t *p, int32_t sign, const te_bcast_t *bc,
+typedef struct {
+    const te_add_params_t *p;
+    int32_t sign; /* 1: ADD, -1: SUB */
+} add_sub_t;
+
+static void add_sub_row(const void *params, const te_bcast_t *bc,
                         const int8_t *a, int32_t a_step, const int8_t *b,
                         int32_t b_step, int8_t *out, int32_t n)
 {
+    const te_add_params_t *p = ((const add_sub_t *)params)->p;
+    const int32_t sign = ((const add_sub_t *)params)->sign;
     int32_t i;
     for (i = 0; i < n; ++i) {
         const int32_t x = (int32_t)te_load_s8(a + i * a_step, bc->in1_const) + p->in1_offset;
@@ -22,28 +28,16 @@ static void add_sub_row(const te_add_params_t *p, int32_t sign, const te_bcast_t
     }
 }
 
-static void add_row(const void *params, const te_bcast_t *bc,
-                    const int8_t *a, int32_t a_step, const int8_t *b,
-                    int32_t b_step, int8_t *out, int32_t n)
-{
-    add_sub_row((const te_add_params_t *)params, 1, bc, a, a_step, b, b_step, out, n);
-}
-
-static void sub_row(const void *params, const te_bcast_t *bc,
-                    const int8_t *a, int32_t a_step, const int8_t *b,
-                    int32_t b_step, int8_t *out, int32_t n)
-{
-    add_sub_row((const te_add_params_t *)params, -1, bc, a, a_step, b, b_step, out, n);
-}
-
 void te_add_s8(const te_add_params_t *p, const int8_t *in1, const int8_t *in2,
                int8_t *output)
 {
-    te_broadcast_binary_s8(&p->bc, p, in1, in2, output, add_row);
+    const add_sub_t add = {p, 1};
+    te_broadcast_binary_s8(&p->bc, &add, in1, in2, output, add_sub_row);
 }
 
 void te_sub_s8(const te_add_params_t *p, const int8_t *in1, const int8_t *in2,
                int8_t *output)
 {
-    te_broadcast_binary_s8(&p->bc, p, in1, in2, output, sub_row);
+    const add_sub_t sub = {p, -1};
+    te_broadcast_binary_s8(&p->bc, &sub, in1, in2, output, add_sub_row);
 }
