@@ -4,17 +4,17 @@
 #include "tinyedge/te_kernels.h"
 #include "te_fixedpoint.h"
 
-/* larger: points to 1 for MAXIMUM, 0 for MINIMUM. */
-static void select_row(const void *larger, const te_bcast_t *bc,
+/* params points to `larger`: 1 for MAXIMUM, 0 for MINIMUM. */
+static void select_row(const void *params, const te_bcast_t *bc,
                        const int8_t *a, int32_t a_step, const int8_t *b,
                        int32_t b_step, int8_t *out, int32_t n)
 {
-    const int32_t max = *(const int32_t *)larger;
+    const int32_t larger = *(const int32_t *)params;
     int32_t i;
     for (i = 0; i < n; ++i) {
         const int8_t x = te_load_s8(a + i * a_step, bc->in1_const);
         const int8_t y = te_load_s8(b + i * b_step, bc->in2_const);
-        out[i] = (max ? x > y : x < y) ? x : y;
+        out[i] = (larger ? x > y : x < y) ? x : y;
     }
 }
 

@@ -9,6 +9,7 @@ SEEDS = range(30)
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_logistic_bitexact(seed, tmp_path):
-    tfl, cfg = random_activation_model(seed, lambda k, rng: k.layers.Activation("sigmoid"), after_dense_or_conv=True)
+    tfl, cfg = random_activation_model(seed, lambda k, rng: k.layers.Activation("sigmoid"),
+                                       after_dense_or_conv=True)
     print(f"seed={seed} {cfg}")
     assert_activation_bitexact(tfl, tmp_path, seed, "LOGISTIC")

@@ -1,43 +1,14 @@
 """MAX_POOL_2D: random Keras MaxPooling2D layers, converted by TF, bit-exact with TFLM."""
 
-import numpy as np
 import pytest
 
-from support import assert_bitexact, tf, to_int8_tflite
+from unary_cases import assert_bitexact_op, random_pool_model
 
 SEEDS = range(30)
 
 
-def random_max_pool(seed: int):
-    """A random MaxPooling2D, optionally followed by a ReLU/ReLU6 the converter fuses."""
-    rng = np.random.default_rng(seed)
-    k = tf().keras
-    ph, pw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
-    strides = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-    padding = str(rng.choice(["same", "valid"]))
-    h, w = int(rng.integers(1, 15)), int(rng.integers(1, 15))
-    if padding == "valid":
-        h, w = max(h, ph), max(w, pw)
-    c = int(rng.integers(1, 9))
-    act = str(rng.choice(["none", "none", "relu", "relu6"]))
-    calib_scale = float(rng.choice([0.3, 1.0, 4.0]))
-    offset = float(rng.normal() * calib_scale)
-    cfg = dict(shape=(h, w, c), pool=(ph, pw), strides=strides, padding=padding, act=act,
-               calib_scale=calib_scale, offset=round(offset, 3))
-    layers = [k.Input(cfg["shape"]),
-              k.layers.MaxPooling2D((ph, pw), strides=strides, padding=padding)]
-    if act == "relu":
-        layers.append(k.layers.ReLU())
-    elif act == "relu6":
-        layers.append(k.layers.ReLU(6.0))
-    calib = [[(rng.normal(size=(1, h, w, c)) * calib_scale + offset).astype(np.float32)] for _ in range(16)]
-    return k.Sequential(layers), cfg, rng, calib
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 def test_max_pool_bitexact(seed, tmp_path):
-    model, cfg, rng, calib = random_max_pool(seed)
+    tfl, cfg = random_pool_model(seed, "MaxPooling2D", max_window=4, paddings=["same", "valid"])
     print(f"seed={seed} {cfg}")
-    tfl = to_int8_tflite(model, rng, calib=calib)
-    manifest = assert_bitexact(tfl, tmp_path, seed, label="MAX_POOL_2D")
-    assert any(op["kind"] == "MAX_POOL_2D" for op in manifest["ops"])
+    assert_bitexact_op(tfl, tmp_path, seed, "MAX_POOL_2D")

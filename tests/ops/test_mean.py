@@ -4,7 +4,8 @@ converted by TF, bit-exact with TFLM (input and output quantization differ)."""
 import numpy as np
 import pytest
 
-from support import assert_bitexact, tf, to_int8_tflite
+from support import tf, to_int8_tflite
+from unary_cases import assert_bitexact_op, random_calib
 
 SEEDS = range(30)
 
@@ -40,14 +41,12 @@ def random_mean(seed: int):
         layers.append(k.layers.GlobalAveragePooling1D(keepdims=keep))
     else:
         layers.append(k.layers.Lambda(lambda x, a=axes, kd=keep: k.ops.mean(x, axis=a, keepdims=kd)))
-    calib = [[(rng.normal(size=(1, *shape)) * calib_scale + offset).astype(np.float32)] for _ in range(16)]
-    return k.Sequential(layers), cfg, rng, calib
+    calib = random_calib(rng, shape, calib_scale, offset, 16)
+    return to_int8_tflite(k.Sequential(layers), rng, calib=calib), cfg
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_mean_bitexact(seed, tmp_path):
-    model, cfg, rng, calib = random_mean(seed)
+    tfl, cfg = random_mean(seed)
     print(f"seed={seed} {cfg}")
-    tfl = to_int8_tflite(model, rng, calib=calib)
-    manifest = assert_bitexact(tfl, tmp_path, seed, label="MEAN")
-    assert any(op["kind"] == "MEAN" for op in manifest["ops"])
+    assert_bitexact_op(tfl, tmp_path, seed, "MEAN")

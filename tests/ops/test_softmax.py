@@ -1,28 +1,12 @@
 """SOFTMAX: random Keras Softmax layers (and edited beta), bit-exact with TFLM."""
 
-import flatbuffers
 import numpy as np
 import pytest
 
-import tinyedge
-from support import Tflm, assert_bitexact, tf, to_int8_tflite
-from tinyedge.targets.host import load
+from support import tf, to_int8_tflite
+from unary_cases import assert_bitexact_op, assert_same, build_and_load, random_calib, set_option
 
 SEEDS = range(30)
-
-
-def set_softmax_beta(model: bytes, beta: float) -> bytes:
-    """Rewrite every SOFTMAX's beta (Keras always exports 1.0)."""
-    from tensorflow.lite.python import schema_py_generated as schema
-    m = schema.ModelT.InitFromPackedBuf(model, 0)
-    for sg in m.subgraphs:
-        for op in sg.operators:
-            code = m.operatorCodes[op.opcodeIndex]
-            if max(code.builtinCode, code.deprecatedBuiltinCode) == schema.BuiltinOperator.SOFTMAX:
-                op.builtinOptions.beta = float(beta)
-    b = flatbuffers.Builder(1024)
-    b.Finish(m.Pack(b), file_identifier=b"TFL3")
-    return bytes(b.Output())
 
 
 def random_softmax(seed: int):
@@ -45,10 +29,9 @@ def random_softmax(seed: int):
     if dense_first:
         x = k.layers.Dense(shape[-1], kernel_initializer=k.initializers.GlorotUniform(seed=seed))(x)
     model = k.Model(inp, k.layers.Softmax()(x))
-    calib = [[(rng.normal(size=(1, *shape)) * calib_scale + offset).astype(np.float32)] for _ in range(24)]
-    tfl = to_int8_tflite(model, rng, calib=calib)
-    if beta != 1.0:
-        tfl = set_softmax_beta(tfl, beta)
+    tfl = to_int8_tflite(model, rng, calib=random_calib(rng, shape, calib_scale, offset))
+    if beta != 1.0:  # Keras always exports 1.0
+        tfl = set_option(tfl, "SOFTMAX", "beta", beta)
     return tfl, cfg
 
 
@@ -56,22 +39,18 @@ def random_softmax(seed: int):
 def test_softmax_bitexact(seed, tmp_path):
     tfl, cfg = random_softmax(seed)
     print(f"seed={seed} {cfg}")
-    manifest = assert_bitexact(tfl, tmp_path, seed, n_inputs=8, label="SOFTMAX")
-    assert any(op["kind"] == "SOFTMAX" for op in manifest["ops"])
+    assert_bitexact_op(tfl, tmp_path, seed, "SOFTMAX", n_inputs=8)
 
     # Structured rows: all equal, one maximum, a ramp, extremes. (Not for rows of 512 or
     # more: TFLM aborts when the sum of exponentials reaches 512.)
     if cfg["shape"][-1] >= 512:
         return
-    (tmp_path / "s.tflite").write_bytes(tfl)
-    tinyedge.compile(tmp_path / "s.tflite", tmp_path / "s", name="m")
-    hm, ref = load(tmp_path / "s"), Tflm(tfl)
+    hm, ref = build_and_load(tfl, tmp_path, "s")
     shape = hm.manifest["inputs"][0]["shape"]
     depth = shape[-1]
     rows = [np.full(depth, v) for v in (-128, 0, 127)]
     rows += [np.where(np.arange(depth) == depth // 2, hi, lo) for hi, lo in ((127, -128), (5, 4), (-127, -128))]
     rows += [np.arange(depth) * step - 128 for step in (1, 3)]
     for row in rows:
-        x = np.resize(np.clip(row, -128, 127).astype(np.int8), int(np.prod(shape))).reshape(shape)
-        want, got = ref.run([x], 1)[0], hm.run([x])[0]
-        assert np.array_equal(want.reshape(got.shape), got), f"SOFTMAX seed={seed}: row {row.tolist()[:8]}..."
+        x = np.resize(np.clip(row, -128, 127).astype(np.int8), int(np.prod(shape)))
+        assert_same(hm, ref, x, f"SOFTMAX seed={seed} row {row.tolist()[:8]}...")

@@ -3,14 +3,15 @@
 Constants follow TFLM's CalculateOpDataAdd (add_common.cc): inputs are
 shifted left by 20, each rescaled by its scale over twice the larger input
 scale, summed and rescaled to the output; the ratios are taken in double.
+SUB (sub.py) subclasses Add: the same constants and kernel file.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .base import Kernel, OpSpec, register
-from .broadcast import broadcast_params, check_binary
+from .base import OpSpec, register
+from .broadcast import binary_kernel, check_binary
 from .common import fused
 from .quant import quantize_multiplier
 
@@ -32,15 +33,14 @@ def add_reals(s1: np.float32, s2: np.float32, so: np.float32) -> tuple[float, fl
             twice_max / ((1 << LEFT_SHIFT) * float(so)))
 
 
-def add_like_params(g, op, reals) -> list | str:
-    """Params of te_add_params_t (ADD and SUB), or why they cannot be made."""
+def add_params(g, op) -> list | str:
+    """The fields of te_add_params_t after the walk, or why they cannot be made."""
     a, b, out = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
-    qs = [multiplier_lt1(r) for r in reals]
+    qs = [multiplier_lt1(r) for r in add_reals(a.quant.s, b.quant.s, out.quant.s)]
     if any(q is None for q in qs):
         return "the scales are too far apart (a rescale multiplier is not below 1)"
     (m1, sh1), (m2, sh2), (mo, sho) = qs
     return [
-        *broadcast_params(g, op),
         ("in1_offset", -a.quant.zp), ("in2_offset", -b.quant.zp), ("out_offset", out.quant.zp),
         ("left_shift", LEFT_SHIFT),
         ("in1_mult", m1), ("in1_shift", sh1), ("in2_mult", m2), ("in2_shift", sh2),
@@ -49,15 +49,11 @@ def add_like_params(g, op, reals) -> list | str:
     ]
 
 
-def _reals(g, op):
-    a, b, out = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
-    return add_reals(a.quant.s, b.quant.s, out.quant.s)
-
-
 @register
 class Add(OpSpec):
     kind = "ADD"
     options_class = "AddOptions"
+    func = "te_add_s8"
 
     def read_options(self, o):
         return {"fused_activation": fused(o.FusedActivationFunction())}
@@ -66,13 +62,12 @@ class Add(OpSpec):
         why = check_binary(g, op)
         if why:
             return why
-        p = add_like_params(g, op, _reals(g, op))
+        p = add_params(g, op)
         return p if isinstance(p, str) else None
 
     def lower(self, g, op):
-        return Kernel("te_add_s8", "te_add_params_t", add_like_params(g, op, _reals(g, op)),
-                      [op.inputs[0], op.inputs[1], op.outputs[0]],
-                      extra_sources=["te_broadcast_s8.c"])
+        return binary_kernel(g, op, self.func, "te_add_params_t", add_params(g, op),
+                             source="te_add_sub_s8.c")
 
     def macs(self, g, op):
         return g.t(op.outputs[0]).size

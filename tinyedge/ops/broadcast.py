@@ -12,6 +12,7 @@ depend on the walk, so results equal TFLM's whatever path it takes.
 from __future__ import annotations
 
 from ..ir import Graph, Op
+from .base import Kernel
 from .common import check_clamp_activation, check_int8_io
 
 BCAST_DIMS = 6  # TE_BCAST_DIMS in te_kernels.h
@@ -99,3 +100,11 @@ def broadcast_params(g: Graph, op: Op) -> list[tuple[str, int]]:
         fields += [(f"bc.{name}[{i}]", int(lp[k])) for i, lp in enumerate(loops)]
     fields += [("bc.in1_const", int(a.is_const)), ("bc.in2_const", int(b.is_const))]
     return fields
+
+
+def binary_kernel(g: Graph, op: Op, func: str, params_type: str, params: list | None = None,
+                  source: str = "") -> Kernel:
+    """The call ``func(&params, in1, in2, out)``: the walk (member ``bc``), then ``params``."""
+    return Kernel(func, params_type, [*broadcast_params(g, op), *(params or [])],
+                  [op.inputs[0], op.inputs[1], op.outputs[0]], source=source,
+                  extra_sources=["te_broadcast_s8.c"])

@@ -6,8 +6,8 @@ nothing; the converter gives both inputs and the output one quantization.
 
 from __future__ import annotations
 
-from .base import Kernel, OpSpec, register
-from .broadcast import broadcast_params, check_binary
+from .base import OpSpec, register
+from .broadcast import binary_kernel, check_binary
 
 
 class _MaxMin(OpSpec):
@@ -17,9 +17,7 @@ class _MaxMin(OpSpec):
         return check_binary(g, op, activation=False)
 
     def lower(self, g, op):
-        return Kernel(self.func, "te_minmax_params_t", broadcast_params(g, op),
-                      [op.inputs[0], op.inputs[1], op.outputs[0]],
-                      extra_sources=["te_broadcast_s8.c"])
+        return binary_kernel(g, op, self.func, "te_minmax_params_t", source="te_maximum_minimum_s8.c")
 
 
 @register

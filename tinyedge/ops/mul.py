@@ -6,8 +6,8 @@ in1_scale * in2_scale / out_scale, all in double.
 
 from __future__ import annotations
 
-from .base import Kernel, OpSpec, register
-from .broadcast import broadcast_params, check_binary
+from .base import OpSpec, register
+from .broadcast import binary_kernel, check_binary
 from .common import fused
 from .quant import quantize_multiplier
 
@@ -27,14 +27,11 @@ class Mul(OpSpec):
         a, b, out = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
         real = float(a.quant.s) * float(b.quant.s) / float(out.quant.s)
         mult, shift = quantize_multiplier(real)
-        params = [
-            *broadcast_params(g, op),
+        return binary_kernel(g, op, "te_mul_s8", "te_mul_params_t", [
             ("in1_offset", -a.quant.zp), ("in2_offset", -b.quant.zp), ("out_offset", out.quant.zp),
             ("out_mult", mult), ("out_shift", shift),
             ("act_min", op.options["act_min"]), ("act_max", op.options["act_max"]),
-        ]
-        return Kernel("te_mul_s8", "te_mul_params_t", params, [op.inputs[0], op.inputs[1], op.outputs[0]],
-                      extra_sources=["te_broadcast_s8.c"])
+        ])
 
     def macs(self, g, op):
         return g.t(op.outputs[0]).size

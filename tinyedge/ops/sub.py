@@ -10,36 +10,12 @@ disagree on some input pair) match only the double constants.
 
 from __future__ import annotations
 
-from .add import add_like_params, add_reals
-from .base import Kernel, OpSpec, register
-from .broadcast import check_binary
-from .common import fused
-
-
-def _reals(g, op):
-    a, b, out = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
-    return add_reals(a.quant.s, b.quant.s, out.quant.s)
+from .add import Add
+from .base import register
 
 
 @register
-class Sub(OpSpec):
+class Sub(Add):
     kind = "SUB"
     options_class = "SubOptions"
-
-    def read_options(self, o):
-        return {"fused_activation": fused(o.FusedActivationFunction())}
-
-    def check(self, g, op):
-        why = check_binary(g, op)
-        if why:
-            return why
-        p = add_like_params(g, op, _reals(g, op))
-        return p if isinstance(p, str) else None
-
-    def lower(self, g, op):
-        return Kernel("te_sub_s8", "te_add_params_t", add_like_params(g, op, _reals(g, op)),
-                      [op.inputs[0], op.inputs[1], op.outputs[0]],
-                      extra_sources=["te_broadcast_s8.c"])
-
-    def macs(self, g, op):
-        return g.t(op.outputs[0]).size
+    func = "te_sub_s8"

@@ -148,7 +148,8 @@ void te_broadcast_binary_s8(const te_bcast_t *bc, const void *params,
                             const int8_t *in1, const int8_t *in2,
                             int8_t *output, te_binary_row_fn row);
 
-/* ADD and SUB, int8 (TFLM's general rescaling path, left shift 20). */
+/* ADD and SUB, int8 (TFLM's general rescaling path, left shift 20), both in
+ * te_add_sub_s8.c. */
 typedef struct {
     te_bcast_t bc;
     int32_t in1_offset, in2_offset; /* -input zero points */
@@ -178,7 +179,8 @@ typedef struct {
 void te_mul_s8(const te_mul_params_t *p, const int8_t *in1, const int8_t *in2,
                int8_t *output);
 
-/* MAXIMUM and MINIMUM, int8: raw values compared, nothing requantized. */
+/* MAXIMUM and MINIMUM, int8: raw values compared, nothing requantized (both
+ * in te_maximum_minimum_s8.c). */
 typedef struct {
     te_bcast_t bc;
 } te_minmax_params_t;
