@@ -3,7 +3,6 @@
 import subprocess
 import sys
 
-import pytest
 
 from support import REPO, shared_models_dir, tf, to_int8_tflite
 

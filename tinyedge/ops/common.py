@@ -52,3 +52,16 @@ def check_clamp_activation(op: Op) -> str | None:
 
 def nhwc(t: Tensor) -> tuple[int, int, int, int]:
     return tuple(t.shape)  # type: ignore[return-value]
+
+
+def check_elementwise(g, op) -> str | None:
+    """One non-constant input with as many values as the output."""
+    if g.t(op.inputs[0]).size != g.t(op.outputs[0]).size:
+        return "input and output sizes differ"
+    if g.t(op.inputs[0]).is_const:
+        return "a constant input is not supported (the converter folds these)"
+    return None
+
+
+def check_unary_s8(g, op) -> str | None:
+    return check_int8_io(g, op) or check_elementwise(g, op)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .base import OpSpec, register
 from .quantize import quant_f32_kernel
-from .relu import check_elementwise
+from .common import check_elementwise
 
 
 @register

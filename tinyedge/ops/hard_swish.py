@@ -6,7 +6,7 @@ import numpy as np
 
 from .base import Kernel, OpSpec, register
 from .quant import downscale_multiplier_int16, quantize_multiplier
-from .relu import check_unary_s8
+from .common import check_unary_s8
 
 
 def hard_swish_params(input_scale, output_scale) -> tuple[int, int, int, int]:

@@ -6,7 +6,7 @@ import numpy as np
 
 from .base import Kernel, OpSpec, register
 from .quant import quantize_multiplier
-from .relu import check_unary_s8
+from .common import check_unary_s8
 
 
 @register

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..ir import Graph, Op
 from .base import Kernel, OpSpec, register
 from .quant import calculate_input_radius, quantize_multiplier_gt1_frexp
-from .relu import check_unary_s8
+from .common import check_unary_s8
 
 INPUT_INTEGER_BITS = 4  # TFLM rescales the input to Q4.27
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .base import Kernel, OpSpec, register
 from .quant import INT8_MAX, INT8_MIN, float_bits, quantize_multiplier
-from .relu import check_elementwise
+from .common import check_elementwise
 
 
 def quant_f32_kernel(func: str, g, op, q) -> Kernel:

@@ -11,21 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Kernel, OpSpec, register
-from .common import check_int8_io
+from .common import check_unary_s8
 from .quant import INT8_MAX, INT8_MIN, float_to_quantized, quantize_multiplier
-
-
-def check_elementwise(g, op) -> str | None:
-    """One non-constant input with as many values as the output."""
-    if g.t(op.inputs[0]).size != g.t(op.outputs[0]).size:
-        return "input and output sizes differ"
-    if g.t(op.inputs[0]).is_const:
-        return "a constant input is not supported (the converter folds these)"
-    return None
-
-
-def check_unary_s8(g, op) -> str | None:
-    return check_int8_io(g, op) or check_elementwise(g, op)
 
 
 class _UnaryS8(OpSpec):

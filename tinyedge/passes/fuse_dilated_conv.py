@@ -40,7 +40,7 @@ def _match(g: Graph, conv: Op) -> tuple[Op, Op, dict] | None:
         return None
     block, pads = _const(g, s2b.inputs[1]), _const(g, s2b.inputs[2])
     block2, crops = _const(g, b2s.inputs[1]), _const(g, b2s.inputs[2])
-    x, y = g.tensors[s2b.inputs[0]], g.tensors[b2s.outputs[0]]
+    x = g.tensors[s2b.inputs[0]]
     if None in (block, pads, block2, crops) or block != block2 or len(block) != 2 or len(x.shape) != 4 \
             or x.shape[0] != 1 or not _same_quant(g, s2b.inputs[0], s2b.outputs[0]) \
             or not _same_quant(g, b2s.inputs[0], b2s.outputs[0]):
