@@ -13,7 +13,7 @@ from .errors import UsageError
 from .frontend.tflite import read_tflite, validate
 from .ir import Graph
 from .names import c_identifier
-from .ops import REGISTRY, Kernel
+from .ops import REGISTRY, ConstArray, Kernel
 from .outdir import MANIFEST, write_folder
 from .passes.fuse_activation import fuse_activations
 from .passes.fuse_dilated_conv import fuse_dilated_convs
@@ -100,7 +100,6 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
 
     used = {i for _, k in kernels for i in k.args if i >= 0 and g.tensors[i].is_const}
     weights = sum(g.tensors[i].nbytes for i in used)
-    from .ops.base import ConstArray
     consts = sum(v.data.nbytes for _, k in kernels for _, v in k.params if isinstance(v, ConstArray))
     macs = sum(REGISTRY[op.kind].macs(g, op) for op in g.ops)
     sha = hashlib.sha256(Path(model).read_bytes()).hexdigest()
