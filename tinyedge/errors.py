@@ -81,5 +81,6 @@ CATALOGUE = {
     "E103": "model uses ops or op options tinyedge does not support",
     "E104": "model structure not supported (several subgraphs, dynamic shapes, ...)",
     "E201": "emulation input has the wrong shape, dtype or count",
+    "E202": "training, validation or calibration data is missing or has the wrong shape",
     "E301": "a compiler or emulator failed or is missing",
 }

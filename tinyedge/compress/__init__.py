@@ -1,0 +1,1 @@
+"""What changes a Keras model before conversion: pruning, distillation, and the data they use."""
