@@ -18,6 +18,7 @@ from .outdir import MANIFEST, write_folder
 from .passes.fuse_activation import fuse_activations
 from .passes.fuse_dilated_conv import fuse_dilated_convs
 from .passes.plan_memory import MemoryPlan, plan_memory
+from .passes.sparsify import sparsify
 from .resources import resource_dir
 
 RUNTIME_HEADERS = ["include/tinyedge/te_platform.h", "include/tinyedge/te_kernels.h", "src/te_fixedpoint.h"]
@@ -55,9 +56,10 @@ def load_graph(model: str | Path, name: str | None = None) -> Graph:
     return g
 
 
-def lower(g: Graph) -> list[tuple[int, Kernel]]:
+def lower(g: Graph, max_density: float = 0.5) -> list[tuple[int, Kernel]]:
     """One Kernel per executed op (views such as RESHAPE produce none)."""
     fuse_activations(g)
+    sparsify(g, max_density)
     return [(pos, REGISTRY[op.kind].lower(g, op)) for pos, op in enumerate(g.ops)
             if not REGISTRY[op.kind].alias]
 
@@ -79,6 +81,7 @@ def _manifest(g: Graph, prefix: str, kernels, plan: MemoryPlan, source_sha: str)
     for pos, op in enumerate(g.ops):
         spec = REGISTRY[op.kind]
         ops.append({"index": op.index, "kind": op.kind, "kernel": kmap[pos].func if pos in kmap else None,
+                    "sparse": op.options.get("sparse_report"),
                     "macs": spec.macs(g, op), "outputs": [{"tensor": o, "name": g.tensors[o].name,
                                                             "shape": list(g.tensors[o].shape),
                                                             "dtype": g.tensors[o].dtype} for o in op.outputs]})
