@@ -47,21 +47,33 @@ def main(debug: bool) -> None:
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Output folder (created; replaced if tinyedge made it).")
+@click.option("--calib", type=click.Path(path_type=Path),
+              help="Calibration inputs for a Keras model: .npy, .npz (array x) or a folder of images.")
 @click.option("--name", help="C prefix for every symbol (default: the model file's name).")
 @click.option("--arena", type=click.Choice(["static", "caller"]), default="static", show_default=True,
               help="static: the model owns its arena; caller: pass one to <name>_invoke_with_arena().")
+@click.option("--max-density", type=float, default=0.5, show_default=True,
+              help="Store FULLY_CONNECTED/CONV_2D weights sparse when at most this fraction is nonzero.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder tinyedge did not make.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
-def build(ctx, model, out_dir, name, arena, force):
-    """Compile MODEL (an int8 .tflite) into C in the folder OUT."""
+def build(ctx, model, out_dir, calib, name, arena, max_density, force, quiet):
+    """Compile MODEL (an int8 .tflite, or a Keras model with --calib) into C in the folder OUT."""
     from .compiler import build as _build
-    r = _run(ctx, _build, model, out_dir, name=name, arena=arena, force=force)
+    r = _run(ctx, _build, model, out_dir, name=name, arena=arena, force=force, calib=calib,
+             max_density=max_density, quiet=quiet)
     n_ops = sum(1 for op in r.manifest["ops"] if op["kernel"])
     click.echo(f"built {r.prefix}: {n_ops} kernels, {r.macs:,} MACs")
     click.echo(f"  arena  {r.arena_bytes:>10,} bytes  (RAM, {r.prefix.upper()}_ARENA_SIZE)")
     click.echo(f"  flash  {r.flash_bytes:>10,} bytes  (weights {r.weights_bytes:,} + constants "
                f"{r.constants_bytes:,})")
-    click.echo(f"  output {out_dir}/{r.prefix}_model.h, {r.prefix}_model.c, runtime/")
+    sparse = [op["sparse"] for op in r.manifest["ops"] if op.get("sparse")]
+    if sparse:
+        dense_b, sparse_b = sum(s["dense_bytes"] for s in sparse), sum(s["sparse_bytes"] for s in sparse)
+        dense_m, sparse_m = sum(s["dense_macs"] for s in sparse), sum(s["sparse_macs"] for s in sparse)
+        click.echo(f"  sparse {len(sparse)} layers: weights {dense_b:,} -> {sparse_b:,} bytes "
+                   f"({sparse_b / max(dense_b, 1):.0%}), MACs {dense_m:,} -> {sparse_m:,}")
+    click.echo(f"  output {out_dir}/{r.prefix}_model.h, {r.prefix}_model.c, runtime/, {r.prefix}.tflite")
 
 
 def _load_inputs(paths: tuple[Path, ...]) -> list[np.ndarray]:

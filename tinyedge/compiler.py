@@ -10,11 +10,12 @@ from pathlib import Path
 from . import __version__
 from .codegen.render import render_model
 from .errors import UsageError
+from .frontend.keras import is_keras_source, quantize
 from .frontend.tflite import read_tflite, validate
 from .ir import Graph
 from .names import c_identifier
 from .ops import REGISTRY, ConstArray, Kernel
-from .outdir import MANIFEST, write_folder
+from .outdir import MANIFEST, check_writable, write_folder
 from .passes.fuse_activation import fuse_activations
 from .passes.fuse_dilated_conv import fuse_dilated_convs
 from .passes.plan_memory import MemoryPlan, plan_memory
@@ -40,17 +41,24 @@ class BuildResult:
         return self.weights_bytes + self.constants_bytes
 
 
-def load_graph(model: str | Path, name: str | None = None) -> Graph:
-    """Read and validate a model file into a Graph."""
+def model_bytes(model: str | Path, calib=None, quiet: bool = False) -> bytes:
+    """The int8 .tflite to compile: the file itself, or a Keras model quantized with `calib`."""
     path = Path(model)
-    prefix = c_identifier(name or path.stem)
-    if path.suffix.lower() in (".keras", ".h5") or (path.is_dir() and (path / "saved_model.pb").exists()):
-        raise UsageError(
-            f"'{path}' is a Keras model; the Keras front end needs calibration data: "
-            "tinyedge build model.keras --calib data.npz (or convert it to an int8 .tflite first)")
+    if is_keras_source(path):
+        return quantize(path, calib, quiet=quiet)
     if not path.exists():
         raise UsageError(f"model file '{path}' does not exist; check the path")
-    g = read_tflite(path, prefix)
+    if calib is not None:
+        raise UsageError(f"--calib is for Keras models; '{path.name}' is already a .tflite: drop --calib")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read '{path}': {e.strerror}; check the path") from None
+
+
+def load_graph(data: bytes, prefix: str) -> Graph:
+    """Read and validate int8 .tflite bytes into a Graph."""
+    g = read_tflite(data, prefix)
     fuse_dilated_convs(g)
     validate(g)
     return g
@@ -90,26 +98,36 @@ def _manifest(g: Graph, prefix: str, kernels, plan: MemoryPlan, source_sha: str)
 
 
 def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena: str = "static",
-          force: bool = False) -> BuildResult:
-    """Compile a model to a folder of C. See `tinyedge build --help`."""
+          force: bool = False, calib=None, max_density: float = 0.5, quiet: bool = False) -> BuildResult:
+    """Compile a model to a folder of C. See `tinyedge build --help`.
+
+    model: an int8 .tflite, or a Keras model (.keras, .h5, SavedModel folder)
+    with `calib` (see frontend.keras.quantize). The int8 .tflite the C was
+    made from is written beside it as <name>.tflite.
+    """
     if arena not in ("static", "caller"):
         raise UsageError(f"arena must be 'static' or 'caller', not '{arena}'")
-    g = load_graph(model, name)
-    prefix = g.name
-    kernels = lower(g)
+    if not 0.0 <= max_density <= 1.0:
+        raise UsageError(f"max density must be within [0, 1], not {max_density}")
+    out = Path(out_dir)
+    check_writable(out, force)  # before a long quantization, not after
+    prefix = c_identifier(name or Path(model).stem)
+    data = model_bytes(model, calib, quiet=quiet)
+    g = load_graph(data, prefix)
+    kernels = lower(g, max_density)
     plan = plan_memory(g, {pos: k.scratch_bytes for pos, k in kernels})
     files = render_model(g, prefix, kernels, plan, arena)
     files.update(runtime_files(kernels))
+    files[f"{prefix}.tflite"] = data
 
     used = {i for _, k in kernels for i in k.args if i >= 0 and g.tensors[i].is_const}
     weights = sum(g.tensors[i].nbytes for i in used)
     consts = sum(v.data.nbytes for _, k in kernels for _, v in k.params if isinstance(v, ConstArray))
     macs = sum(REGISTRY[op.kind].macs(g, op) for op in g.ops)
-    sha = hashlib.sha256(Path(model).read_bytes()).hexdigest()
-    manifest = _manifest(g, prefix, kernels, plan, sha)
+    manifest = _manifest(g, prefix, kernels, plan, hashlib.sha256(data).hexdigest())
     manifest.update({"weights_bytes": weights, "constants_bytes": consts, "macs": macs,
-                     "files": sorted(files)})
+                     "source": Path(model).name, "tflite": f"{prefix}.tflite",
+                     "files": sorted([*files, MANIFEST])})
     files[MANIFEST] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
-    out = Path(out_dir)
     write_folder(out, files, force=force)
     return BuildResult(out, prefix, plan.arena_size, weights, consts, macs, manifest)

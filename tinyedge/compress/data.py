@@ -61,7 +61,7 @@ def _load_images(folder: Path, shape: tuple[int, ...]) -> np.ndarray:
     return np.stack(out)
 
 
-def load_calibration(source, input_shape: tuple[int, ...]) -> np.ndarray:
+def load_calibration(source, input_shape: tuple[int, ...] | None) -> np.ndarray:
     """Calibration samples as a float32 array of shape (n, *input_shape)."""
     if callable(source) and not isinstance(source, (str, Path)):
         source = source()
@@ -92,6 +92,8 @@ def load_calibration(source, input_shape: tuple[int, ...]) -> np.ndarray:
     else:
         raise DataError(f"calibration data must be a path, an array or an iterable, not {type(source).__name__}")
     x = np.asarray(x, np.float32)
+    if input_shape is None:  # shape checked later, against the model
+        return x
     if x.shape[1:] != tuple(input_shape):
         if x.shape == tuple(input_shape):
             x = x[None]
