@@ -10,10 +10,16 @@ __version__ = "0.1.0"
 from .errors import TinyedgeError  # noqa: E402
 
 
-def compile(model, out_dir, name=None, arena="static", force=False):  # noqa: A001
-    """Compile a model to C in out_dir. Returns a BuildResult (arena, flash, MACs)."""
+def compile(model, out_dir, name=None, arena="static", force=False, calib=None, max_density=0.5,  # noqa: A001
+            quiet=True):
+    """Compile a model to C in out_dir. Returns a BuildResult (arena, flash, MACs).
+
+    model: an int8 .tflite path, or a Keras model (path or object) with calib:
+    an .npy/.npz path, an image folder, an array, an iterable or a callable.
+    """
     from .compiler import build
-    return build(model, out_dir, name=name, arena=arena, force=force)
+    return build(model, out_dir, name=name, arena=arena, force=force, calib=calib,
+                 max_density=max_density, quiet=quiet)
 
 
 def emulate(out_dir, inputs, trace=False):

@@ -43,6 +43,8 @@ class BuildResult:
 
 def model_bytes(model: str | Path, calib=None, quiet: bool = False) -> bytes:
     """The int8 .tflite to compile: the file itself, or a Keras model quantized with `calib`."""
+    if not isinstance(model, (str, Path)):  # a Keras model object (API)
+        return quantize(model, calib, quiet=quiet)
     path = Path(model)
     if is_keras_source(path):
         return quantize(path, calib, quiet=quiet)
@@ -111,7 +113,8 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
         raise UsageError(f"max density must be within [0, 1], not {max_density}")
     out = Path(out_dir)
     check_writable(out, force)  # before a long quantization, not after
-    prefix = c_identifier(name or Path(model).stem)
+    stem = Path(model).stem if isinstance(model, (str, Path)) else getattr(model, "name", "model")
+    prefix = c_identifier(name or stem)
     data = model_bytes(model, calib, quiet=quiet)
     g = load_graph(data, prefix)
     kernels = lower(g, max_density)
@@ -126,7 +129,8 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
     macs = sum(REGISTRY[op.kind].macs(g, op) for op in g.ops)
     manifest = _manifest(g, prefix, kernels, plan, hashlib.sha256(data).hexdigest())
     manifest.update({"weights_bytes": weights, "constants_bytes": consts, "macs": macs,
-                     "source": Path(model).name, "tflite": f"{prefix}.tflite",
+                     "source": Path(model).name if isinstance(model, (str, Path)) else None,
+                     "tflite": f"{prefix}.tflite",
                      "files": sorted([*files, MANIFEST])})
     files[MANIFEST] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
     write_folder(out, files, force=force)

@@ -78,8 +78,8 @@ def quantize(model_or_path, calib, quiet: bool = False) -> bytes:
     """Full-integer int8 .tflite bytes for a Keras model or SavedModel, calibrated on `calib`.
 
     calib: a path (.npy, .npz, image folder), an array of samples, an iterable
-    of samples, or a callable returning one of those; several inputs: a list
-    with one such source per input.
+    of samples, or a callable returning one of those; several inputs: a dict
+    {input position: source}.
 
     TF's converter runs in a child process: it can crash outright on layers it
     cannot quantize (GRU is one), and a crash there becomes an error here.
@@ -96,7 +96,7 @@ def quantize(model_or_path, calib, quiet: bool = False) -> bytes:
         else:
             model_path = tmp / "model.keras"
             model_or_path.save(model_path)
-        sources = list(calib) if isinstance(calib, list) else [calib]
+        sources = [calib[k] for k in sorted(calib)] if isinstance(calib, dict) else [calib]
         calib_args = []
         for k, src in enumerate(sources):
             if isinstance(src, (str, Path)):
@@ -148,7 +148,8 @@ def _convert(request: dict) -> bytes:
         converter = tf.lite.TFLiteConverter.from_keras_model(_with_batch_one(tf, model, shapes))
     sources = request["calib"]
     if len(sources) != len(shapes):
-        raise DataError(f"the model has {len(shapes)} inputs; pass one calibration source per input")
+        raise DataError(f"the model has {len(shapes)} inputs and {len(sources)} calibration source(s); pass "
+                        "one per input (API: calib={0: x0, 1: x1})")
     arrays = [load_calibration(s, shape) for s, shape in zip(sources, shapes)]
     n = min(len(a) for a in arrays)
     if n < MIN_CALIBRATION:
