@@ -140,6 +140,33 @@ def emulate(ctx, out_dir, inputs, save, trace_path, compare_model):
         click.echo(f"saved {len(records)} intermediate tensors to {trace_path}")
 
 
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--data", required=True, type=click.Path(path_type=Path), help=".npz with arrays x and y.")
+@click.option("--keras", "keras_model", type=click.Path(path_type=Path),
+              help="The float Keras model, to score it beside the int8 ones.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def evaluate(ctx, out_dir, data, keras_model, quiet, as_json):
+    """Score OUT_DIR's model on labelled data: float Keras vs int8 TFLM vs tinyedge's C."""
+    import json
+
+    from .evaluate import evaluate as _evaluate
+    r = _run(ctx, _evaluate, out_dir, data, keras_model=keras_model, quiet=quiet)
+    if as_json:
+        click.echo(json.dumps(r, indent=1, sort_keys=True))
+        return
+
+    def fmt(v):
+        return "-" if v is None else (f"{100 * v:6.2f}%" if r["metric"] == "accuracy" else f"{v:.6g}")
+    click.echo(f"{r['metric']} on {r['samples']} samples")
+    click.echo(f"  float (Keras)    {fmt(r['float'])}")
+    click.echo(f"  int8 (TFLM)      {fmt(r['tflm'])}")
+    click.echo(f"  int8 (tinyedge)  {fmt(r['tinyedge'])}   outputs equal to TFLM on "
+               f"{r['equal_to_tflm']}/{r['samples']} samples")
+
+
 @main.command("ops")
 def list_ops():
     """List the ops tinyedge compiles."""

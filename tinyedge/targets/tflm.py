@@ -22,10 +22,10 @@ def _runtime():
     return runtime
 
 
-def run_tflm(model: str | Path, inputs: list[np.ndarray], keep_all: bool = False):
+def run_tflm(model: str | Path | bytes, inputs: list[np.ndarray], keep_all: bool = False):
     """Outputs of TFLM's reference kernels (and the interpreter, for intermediate tensors)."""
     rt = _runtime()
-    data = Path(model).read_bytes()
+    data = bytes(model) if isinstance(model, (bytes, bytearray)) else Path(model).read_bytes()
     config = rt.InterpreterConfig.kPreserveAllTensors if keep_all else rt.InterpreterConfig.kAllocationRecording
     it = rt.Interpreter.from_bytes(data, arena_size=max(len(data) * 10, 1 << 20), intrepreter_config=config)
     for k, x in enumerate(inputs):
