@@ -167,6 +167,108 @@ def evaluate(ctx, out_dir, data, keras_model, quiet, as_json):
                f"{r['equal_to_tflm']}/{r['samples']} samples")
 
 
+def _save_keras(model, path: Path) -> None:
+    """Save atomically: a temporary file beside the target, then a rename."""
+    import os
+    import tempfile
+    fd, tmp = tempfile.mkstemp(suffix=path.suffix or ".keras", dir=path.resolve().parent)
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--data", required=True, type=click.Path(path_type=Path), help="Training .npz (x, y) for fine-tuning.")
+@click.option("--val", type=click.Path(path_type=Path), help="Validation .npz (x, y), to print accuracy.")
+@click.option("--sparsity", type=float, required=True,
+              help="Fraction of weights set to zero (or, with --structured, of filters/units removed), in (0, 1).")
+@click.option("--structured", is_flag=True, help="Remove whole filters/units by L1 norm and rewire the next layer.")
+@click.option("--epochs", type=int, default=4, show_default=True, help="Fine-tuning epochs.")
+@click.option("--layer", "overrides", multiple=True, metavar="NAME=S", help="Per-layer sparsity (repeat).")
+@click.option("--exclude", multiple=True, metavar="NAME", help="A layer to leave dense (repeat).")
+@click.option("--exclude-first", is_flag=True, help="Leave the first prunable layer dense.")
+@click.option("--exclude-last", is_flag=True, help="Leave the last prunable layer dense.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--out", "out_path", required=True, type=click.Path(path_type=Path), help="Pruned .keras file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def prune(ctx, model, data, val, sparsity, structured, epochs, overrides, exclude, exclude_first, exclude_last,
+          seed, out_path, quiet):
+    """Prune MODEL (Keras) and fine-tune it; save the result to OUT."""
+    def go():
+        from .compress import prune as P
+        from .compress.data import load_xy
+        from .frontend.keras import load_keras
+        if not 0.0 < sparsity < 1.0:
+            raise UsageError(f"--sparsity must be between 0 and 1 (exclusive), not {sparsity}; e.g. --sparsity 0.8")
+        m = load_keras(model)
+        x, y = load_xy(data)
+        validation = load_xy(val) if val else None
+        verbose = 0 if quiet else 2
+        names = list(exclude)
+        if exclude_first or exclude_last:
+            first, last = P.first_and_last_prunable(m)
+            names += ([first] if exclude_first else []) + ([last] if exclude_last else [])
+        before = P.count_params_and_macs(m)
+        if structured:
+            pruned = P.prune_structured(m, x, y, fraction=sparsity, epochs=epochs, exclude=names,
+                                        validation=validation, seed=seed, verbose=verbose)
+        else:
+            per_layer = {}
+            for item in overrides:
+                name, _, value = item.partition("=")
+                try:
+                    per_layer[name] = float(value)
+                except ValueError:
+                    raise UsageError(f"--layer takes NAME=SPARSITY, not '{item}'") from None
+            pruned = P.prune_unstructured(m, x, y, sparsity=sparsity, epochs=epochs, overrides=per_layer,
+                                          exclude=names, validation=validation, seed=seed, verbose=verbose)
+        after = P.count_params_and_macs(pruned)
+        _save_keras(pruned, out_path)
+        return before, after, pruned
+
+    before, after, pruned = _run(ctx, go)
+    import numpy as np
+    zeros = sum(int(np.sum(w == 0)) for w in pruned.get_weights())
+    total = sum(int(w.size) for w in pruned.get_weights())
+    click.echo(f"pruned -> {out_path}: params {before[0]:,} -> {after[0]:,}, MACs {before[1]:,} -> {after[1]:,}, "
+               f"zero weights {zeros:,}/{total:,} ({zeros / max(total, 1):.0%})")
+
+
+@main.command()
+@click.option("--teacher", required=True, type=click.Path(path_type=Path), help="Trained teacher (.keras).")
+@click.option("--student", required=True, type=click.Path(path_type=Path), help="Student to train (.keras).")
+@click.option("--data", required=True, type=click.Path(path_type=Path), help="Training .npz (x, y).")
+@click.option("--val", type=click.Path(path_type=Path), help="Validation .npz (x, y).")
+@click.option("--temperature", type=float, default=4.0, show_default=True)
+@click.option("--alpha", type=float, default=0.1, show_default=True, help="Weight of the hard-label loss.")
+@click.option("--epochs", type=int, default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--out", "out_path", required=True, type=click.Path(path_type=Path), help="Distilled .keras.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def distill(ctx, teacher, student, data, val, temperature, alpha, epochs, seed, out_path, quiet):
+    """Train STUDENT on TEACHER's soft targets plus the labels; save it to OUT."""
+    def go():
+        from .compress.data import load_xy
+        from .compress.distill import distill as _distill
+        from .frontend.keras import load_keras
+        x, y = load_xy(data)
+        s = _distill(load_keras(teacher), load_keras(student), x, y, temperature=temperature, alpha=alpha,
+                     epochs=epochs, validation=load_xy(val) if val else None, seed=seed,
+                     verbose=0 if quiet else 2)
+        _save_keras(s, out_path)
+        return s
+
+    s = _run(ctx, go)
+    click.echo(f"distilled student ({s.count_params():,} params) -> {out_path}")
+
+
 @main.command("ops")
 def list_ops():
     """List the ops tinyedge compiles."""
