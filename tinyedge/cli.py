@@ -201,11 +201,11 @@ def prune(ctx, model, data, val, sparsity, structured, epochs, overrides, exclud
           seed, out_path, quiet):
     """Prune MODEL (Keras) and fine-tune it; save the result to OUT."""
     def go():
+        if not 0.0 < sparsity < 1.0:
+            raise UsageError(f"--sparsity must be between 0 and 1 (exclusive), not {sparsity}; e.g. --sparsity 0.8")
         from .compress import prune as P
         from .compress.data import load_xy
         from .frontend.keras import load_keras
-        if not 0.0 < sparsity < 1.0:
-            raise UsageError(f"--sparsity must be between 0 and 1 (exclusive), not {sparsity}; e.g. --sparsity 0.8")
         m = load_keras(model)
         x, y = load_xy(data)
         validation = load_xy(val) if val else None
