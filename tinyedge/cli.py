@@ -203,7 +203,11 @@ def prune(ctx, model, data, val, sparsity, structured, epochs, overrides, exclud
     def go():
         if not 0.0 < sparsity < 1.0:
             raise UsageError(f"--sparsity must be between 0 and 1 (exclusive), not {sparsity}; e.g. --sparsity 0.8")
-        from .compress import prune as P
+        try:
+            from .compress import prune as P
+        except ImportError:
+            raise UsageError("pruning is not in this build of tinyedge yet; prune with your own training loop "
+                             "and build the result") from None
         from .compress.data import load_xy
         from .frontend.keras import load_keras
         m = load_keras(model)
@@ -256,7 +260,11 @@ def distill(ctx, teacher, student, data, val, temperature, alpha, epochs, seed, 
     """Train STUDENT on TEACHER's soft targets plus the labels; save it to OUT."""
     def go():
         from .compress.data import load_xy
-        from .compress.distill import distill as _distill
+        try:
+            from .compress.distill import distill as _distill
+        except ImportError:
+            raise UsageError("distillation is not in this build of tinyedge yet; train the student yourself "
+                             "and build the result") from None
         from .frontend.keras import load_keras
         x, y = load_xy(data)
         s = _distill(load_keras(teacher), load_keras(student), x, y, temperature=temperature, alpha=alpha,
