@@ -1,11 +1,10 @@
 """Every public model in ../shared/models: bit-exact with TFLM on 20 random inputs,
 and an arena no larger than TFLM's activation arena (the planner's "head")."""
 
-import numpy as np
 import pytest
 
 import tinyedge
-from support import Tflm, arena_report, random_inputs, shared_models_dir
+from support import Tflm, arena_report, assert_same_as_tflm, shared_models_dir
 from tinyedge.targets.host import load
 
 MODELS = ["hello_world_int8", "micro_speech_quantized", "ad01_int8", "kws_ref_model",
@@ -29,17 +28,7 @@ def built(tmp_path_factory):
 @pytest.mark.parametrize("name", MODELS)
 def test_bitexact_with_tflm(name, built):
     path, result, out = built(name)
-    hm = load(out)
-    ref = Tflm(path.read_bytes())
-    rng = np.random.default_rng(20261125)
-    n_out = len(hm.manifest["outputs"])
-    for trial in range(N_INPUTS):
-        xs = random_inputs(hm.manifest, rng)
-        want = ref.run(xs, n_out)
-        got = hm.run(xs)
-        for k in range(n_out):
-            assert got[k].tobytes() == want[k].reshape(got[k].shape).tobytes(), \
-                f"{name}: output {k} differs from TFLM on random input {trial} (seed 20261125)"
+    assert_same_as_tflm(load(out), Tflm(path.read_bytes()), 20261125, N_INPUTS, name)
 
 
 @pytest.mark.parametrize("name", MODELS)
