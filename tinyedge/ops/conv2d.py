@@ -93,6 +93,11 @@ class Conv2D(OpSpec):
 
     def lower(self, g, op):
         out = g.t(op.outputs[0])
+        sparse = op.options.get("sparse")
+        if sparse:  # passes/sparsify.py: mask and values replace the filter
+            return Kernel("te_conv2d_sparse_s8", "te_conv_params_t", conv_params(g, op, out.shape[3]),
+                          [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias_arg(op),
+                           op.outputs[0]])
         return Kernel("te_conv2d_s8", "te_conv_params_t", conv_params(g, op, out.shape[3]),
                       [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]])
 

@@ -58,6 +58,10 @@ class FullyConnected(OpSpec):
             ("mult", ConstArray(mult)), ("shift", ConstArray(shift)),
         ]
         bias = op.inputs[2] if len(op.inputs) > 2 else -1
+        sparse = op.options.get("sparse")
+        if sparse:  # passes/sparsify.py: mask and values replace the weights (symmetric: filter_offset 0)
+            return Kernel("te_fully_connected_sparse_s8", "te_fc_params_t", params,
+                          [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias, op.outputs[0]])
         return Kernel("te_fully_connected_s8", "te_fc_params_t", params,
                       [op.inputs[0], op.inputs[1], bias, op.outputs[0]])
 

@@ -60,6 +60,30 @@ void te_fully_connected_s8(const te_fc_params_t *p, const int8_t *input,
                            const int8_t *filter, const int32_t *bias,
                            int8_t *output);
 
+/* ---- sparse weights ---------------------------------------------------- */
+/* (fully connected, conv 2d) Symmetric int8 weights (zero point 0) with few
+ * nonzeros, stored as a bitmap per output row plus the nonzero values
+ * (tinyedge/passes/sparsify.py): row r (one output channel) has
+ * ceil(row_len / 8) mask bytes, bit (j & 7) of byte (j >> 3) set where weight
+ * j of the row is nonzero; values holds the nonzero weights row after row.
+ * mask and values are const data and replace the dense kernel's filter; the
+ * parameter structs are the dense kernels'. Bit-exact with the dense kernels. */
+
+#ifndef TE_READ_U8
+#define TE_READ_U8(p) ((uint8_t)TE_READ_S8(p))
+#endif
+
+/* FULLY_CONNECTED, int8; rows of in_depth; p->filter_offset must be 0. */
+void te_fully_connected_sparse_s8(const te_fc_params_t *p, const int8_t *input,
+                                  const uint8_t *mask, const int8_t *values,
+                                  const int32_t *bias, int8_t *output);
+
+/* CONV_2D, int8 per-channel, groups included; rows of k_h * k_w * filter_in_c
+ * in the dense filter's order [k_h][k_w][filter_in_c]. */
+void te_conv2d_sparse_s8(const te_conv_params_t *p, const int8_t *input,
+                         const uint8_t *mask, const int8_t *values,
+                         const int32_t *bias, int8_t *output);
+
 /* ---- pooling and reductions -------------------------------------------- */
 /* (pool, mean) */
 
