@@ -132,6 +132,8 @@ def emulate(ctx, out_dir, inputs, save, trace_path, compare_model):
         if spec.get("scale"):
             real = (y.astype(np.float64) - spec["zero_point"]) * spec["scale"]
             click.echo(f"  dequantized: {np.array2string(real.reshape(-1), precision=4)}")
+        if y.ndim == 2 and y.shape[0] == 1 and y.shape[1] > 1:  # class scores: name the winner
+            click.echo(f"  argmax: {int(np.argmax(y))}")
     if save:
         np.savez(save, **{f"out{k}": y for k, y in enumerate(outs)})
         click.echo(f"saved outputs to {save}")
@@ -203,22 +205,22 @@ def prune(ctx, model, data, val, sparsity, structured, epochs, overrides, exclud
     def go():
         if not 0.0 < sparsity < 1.0:
             raise UsageError(f"--sparsity must be between 0 and 1 (exclusive), not {sparsity}; e.g. --sparsity 0.8")
-        try:
-            from .compress import prune as P
-        except ImportError:
-            raise UsageError("pruning is not in this build of tinyedge yet; prune with your own training loop "
-                             "and build the result") from None
+        from .compress import prune as P
         from .compress.data import load_xy
         from .frontend.keras import load_keras
         m = load_keras(model)
         x, y = load_xy(data)
         validation = load_xy(val) if val else None
-        verbose = 0 if quiet else 2
+        verbose = 0 if quiet else None  # None: Keras's bar on a terminal, a line per epoch in a log
         names = list(exclude)
         if exclude_first or exclude_last:
             first, last = P.first_and_last_prunable(m)
             names += ([first] if exclude_first else []) + ([last] if exclude_last else [])
         before = P.count_params_and_macs(m)
+        if validation:  # pruning changes m in place: score it first
+            from .compress.finetune import is_classification
+            metric = "accuracy" if is_classification(m, validation[1]) else "MSE"
+            score_before = P.score(m, *validation)
         if structured:
             pruned = P.prune_structured(m, x, y, fraction=sparsity, epochs=epochs, exclude=names,
                                         validation=validation, seed=seed, verbose=verbose)
@@ -234,14 +236,17 @@ def prune(ctx, model, data, val, sparsity, structured, epochs, overrides, exclud
                                           exclude=names, validation=validation, seed=seed, verbose=verbose)
         after = P.count_params_and_macs(pruned)
         _save_keras(pruned, out_path)
-        return before, after, pruned
+        scores = (metric, score_before, P.score(pruned, *validation)) if validation else None
+        return before, after, pruned, scores
 
-    before, after, pruned = _run(ctx, go)
+    before, after, pruned, scores = _run(ctx, go)
     import numpy as np
     zeros = sum(int(np.sum(w == 0)) for w in pruned.get_weights())
     total = sum(int(w.size) for w in pruned.get_weights())
     click.echo(f"pruned -> {out_path}: params {before[0]:,} -> {after[0]:,}, MACs {before[1]:,} -> {after[1]:,}, "
                f"zero weights {zeros:,}/{total:,} ({zeros / max(total, 1):.0%})")
+    if scores:
+        click.echo(f"validation {scores[0]}: before {scores[1]:.4f}, after {scores[2]:.4f}")
 
 
 @main.command()

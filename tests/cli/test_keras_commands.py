@@ -61,3 +61,37 @@ def test_prune_sparsity_outside_0_1(trained, sparsity, tmp_path):
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error[E001]") and "--sparsity" in lines[0]
     assert not (tmp_path / "p.keras").exists()
+
+
+def test_prune_unstructured_command(trained, tmp_path):
+    k = tf().keras
+    p = run_cli("prune", trained / "m.keras", "--data", trained / "train.npz", "--val", trained / "val.npz",
+                "--sparsity", "0.75", "--epochs", "2", "--exclude-last", "-q", "-o", tmp_path / "p.keras")
+    assert p.returncode == 0, p.stderr
+    m = k.models.load_model(tmp_path / "p.keras", compile=False)
+    assert np.mean(m.layers[0].kernel.numpy() == 0) == 0.75
+    assert np.mean(m.layers[1].kernel.numpy() == 0) == 0.0
+    assert "params 146 -> 146" in p.stdout and "validation accuracy: before" in p.stdout
+
+
+def test_prune_structured_command(trained, tmp_path):
+    k = tf().keras
+    p = run_cli("prune", trained / "m.keras", "--data", trained / "train.npz", "--sparsity", "0.5",
+                "--structured", "--epochs", "1", "-q", "-o", tmp_path / "s.keras")
+    assert p.returncode == 0, p.stderr
+    m = k.models.load_model(tmp_path / "s.keras", compile=False)
+    assert m.layers[0].kernel.shape == (6, 8) and m.count_params() == 74
+    assert "params 146 -> 74" in p.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--exclude", "nope"], "choose from"),
+    (["--layer", "dense=x"], "NAME=SPARSITY"),
+])
+def test_prune_bad_layer_options(trained, tmp_path, args, words):
+    p = run_cli("prune", trained / "m.keras", "--data", trained / "train.npz", "--sparsity", "0.5", *args,
+                "-o", tmp_path / "p.keras")
+    assert p.returncode == 2
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error[E001]") and words in lines[0]
+    assert not (tmp_path / "p.keras").exists()
