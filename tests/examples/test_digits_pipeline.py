@@ -47,3 +47,15 @@ def test_committed_model_is_the_readme_default(tmp_path):
     assert e["equal_to_tflm"] == 360 and e["tinyedge"] >= 0.95
     x = np.load(REPO / "examples" / "digits" / "input.npy")
     assert x.shape == (1, 8, 8, 1) and x.dtype == np.float32
+
+
+def test_readme_main_command(tmp_path):
+    """The README's first set-up command, after its `pip install .`, run as written (out/ moved to tmp)."""
+    import subprocess
+    text = (REPO / "README.md").read_text()
+    line = next(ln.strip() for ln in text.splitlines() if ln.strip().startswith("pip install . && tinyedge build"))
+    cmd = " && ".join(part.strip() for part in line.split("&&")[1:]).replace(" out/", f" {tmp_path}/out/")
+    assert "examples/digits/digits_int8.tflite" in cmd
+    p = subprocess.run(cmd, shell=True, cwd=REPO, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "sparse 3 layers" in p.stdout and "argmax: 7" in p.stdout  # input.npy is a 7

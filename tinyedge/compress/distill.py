@@ -32,6 +32,7 @@ import numpy as np
 
 from ..errors import UsageError
 from .data import DataError
+from .finetune import interruptible
 
 __all__ = ["distill", "Distiller"]
 
@@ -271,8 +272,9 @@ def distill(teacher, student, x, y, temperature: float = 4.0, alpha: float = 0.1
     s_logits, sync = logits_view(student)
     d = _distiller_class()(t_logits, s_logits, temperature=temperature, alpha=alpha)
     d.compile(optimizer=keras.optimizers.Adam(learning_rate))
-    history = d.fit(x, y, epochs=int(epochs), batch_size=int(batch_size), validation_data=val,
-                    shuffle=True, verbose=verbose)
+    with interruptible() as stop:
+        history = d.fit(x, y, epochs=int(epochs), batch_size=int(batch_size), validation_data=val,
+                        shuffle=True, callbacks=[stop], verbose=verbose)
     if sync is not None:
         sync()
     if val is not None and verbose:

@@ -8,7 +8,10 @@ regression (mean squared error).
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 
 import numpy as np
 
@@ -54,3 +57,37 @@ def keras_verbose(verbose: int | None) -> int:
     if verbose is not None:
         return verbose
     return 1 if sys.stdout.isatty() else 2
+
+
+@contextlib.contextmanager
+def interruptible():
+    """A Keras callback under which Ctrl-C stops ``fit`` at the next batch, as KeyboardInterrupt.
+
+    An interrupt that lands inside TF's C++ step can crash the process
+    (``free(): invalid next size`` seen with TF 2.21), so the signal only sets
+    a flag and the callback raises between steps. A second Ctrl-C acts at once.
+    """
+    import keras
+    hit = []
+
+    class StopOnInterrupt(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if hit:
+                raise KeyboardInterrupt
+
+        on_test_batch_end = on_predict_batch_end = on_train_batch_end
+
+    if threading.current_thread() is not threading.main_thread():
+        yield StopOnInterrupt()
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum, frame):
+        hit.append(signum)
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield StopOnInterrupt()
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from ..errors import UsageError
-from .finetune import compile_for, keras_verbose, score
+from .finetune import compile_for, interruptible, keras_verbose, score
 
 PRUNABLE = ("Dense", "Conv1D", "Conv2D", "DepthwiseConv2D")
 # Layers whose output channels are their input channels (structured pruning passes through them).
@@ -179,8 +179,9 @@ def prune_unstructured(model, x, y, sparsity: float, epochs: int = 4, overrides:
     pruner = _pruning_callback(targets, steps)
     compile_for(model, y, learning_rate)
     if steps:
-        model.fit(x, y, epochs=int(epochs), batch_size=batch_size, shuffle=True, callbacks=[pruner],
-                  validation_data=validation, verbose=keras_verbose(verbose))
+        with interruptible() as stop:
+            model.fit(x, y, epochs=int(epochs), batch_size=batch_size, shuffle=True, callbacks=[pruner, stop],
+                      validation_data=validation, verbose=keras_verbose(verbose))
     else:
         pruner.on_train_end()  # one shot
     return model
@@ -284,8 +285,9 @@ def prune_structured(model, x, y, fraction: float = 0.5, epochs: int = 4, exclud
     keras.utils.set_random_seed(int(seed))
     compile_for(pruned, y, learning_rate)
     if int(epochs):
-        pruned.fit(x, y, epochs=int(epochs), batch_size=batch_size, shuffle=True, validation_data=validation,
-                   verbose=keras_verbose(verbose))
+        with interruptible() as stop:
+            pruned.fit(x, y, epochs=int(epochs), batch_size=batch_size, shuffle=True, callbacks=[stop],
+                       validation_data=validation, verbose=keras_verbose(verbose))
     return pruned
 
 
