@@ -54,14 +54,18 @@ def main(debug: bool) -> None:
               help="static: the model owns its arena; caller: pass one to <name>_invoke_with_arena().")
 @click.option("--max-density", type=float, default=0.5, show_default=True,
               help="Store FULLY_CONNECTED/CONV_2D weights sparse when at most this fraction is nonzero.")
-@click.option("--force", is_flag=True, help="Write into a non-empty folder tinyedge did not make.")
+@click.option("--board", help="Target board (tinyedge boards): the model must fit it; adds a project for it.")
+@click.option("--format", "fmt", type=click.Choice(["c", "make"]),
+              help="make: a Makefile/CMake project for the board (default with --board); c: the C alone.")
+@click.option("--force", is_flag=True,
+              help="Write into a non-empty folder tinyedge did not make; build even if the board is too small.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
-def build(ctx, model, out_dir, calib, name, arena, max_density, force, quiet):
+def build(ctx, model, out_dir, calib, name, arena, max_density, board, fmt, force, quiet):
     """Compile MODEL (an int8 .tflite, or a Keras model with --calib) into C in the folder OUT."""
     from .compiler import build as _build
     r = _run(ctx, _build, model, out_dir, name=name, arena=arena, force=force, calib=calib,
-             max_density=max_density, quiet=quiet)
+             max_density=max_density, quiet=quiet, board=board, fmt=fmt)
     n_ops = sum(1 for op in r.manifest["ops"] if op["kernel"])
     click.echo(f"built {r.prefix}: {n_ops} kernels, {r.macs:,} MACs")
     click.echo(f"  arena  {r.arena_bytes:>10,} bytes  (RAM, {r.prefix.upper()}_ARENA_SIZE)")
@@ -73,7 +77,13 @@ def build(ctx, model, out_dir, calib, name, arena, max_density, force, quiet):
         dense_m, sparse_m = sum(s["dense_macs"] for s in sparse), sum(s["sparse_macs"] for s in sparse)
         click.echo(f"  sparse {len(sparse)} layers: weights {dense_b:,} -> {sparse_b:,} bytes "
                    f"({sparse_b / max(dense_b, 1):.0%}), MACs {dense_m:,} -> {sparse_m:,}")
-    click.echo(f"  output {out_dir}/{r.prefix}_model.h, {r.prefix}_model.c, runtime/, {r.prefix}.tflite")
+    fit = r.manifest.get("fit")
+    if fit:
+        click.echo(f"  {r.manifest['board']}: flash {fit['flash_bytes']:,} of {fit['board_flash_bytes']:,} bytes "
+                   f"({fit['flash_bytes'] / fit['board_flash_bytes']:.1%}), RAM {fit['ram_bytes']:,} of "
+                   f"{fit['board_ram_bytes']:,} ({fit['ram_bytes'] / fit['board_ram_bytes']:.1%}), estimated")
+    click.echo(f"  output {out_dir}/{r.prefix}_model.h, {r.prefix}_model.c, runtime/, {r.prefix}.tflite"
+               + (", Makefile, CMakeLists.txt" if "Makefile" in r.manifest["files"] else ""))
 
 
 def _load_inputs(paths: tuple[Path, ...]) -> list[np.ndarray]:
@@ -280,6 +290,74 @@ def distill(ctx, teacher, student, data, val, temperature, alpha, epochs, seed, 
 
     s = _run(ctx, go)
     click.echo(f"distilled student ({s.count_params():,} params) -> {out_path}")
+
+
+@main.command("boards")
+@click.pass_context
+def list_boards(ctx):
+    """List the boards --board accepts: core, flash, RAM, clock, and how each is emulated."""
+    from .boards import board_table, load_boards
+    click.echo(_run(ctx, lambda: board_table(load_boards().values())))
+
+
+@main.command("run")
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("-i", "--input", "inputs", multiple=True, type=click.Path(path_type=Path),
+              help=".npy per model input (repeat), or one .npz; default: the inputs' zero points.")
+@click.pass_context
+def run_cmd(ctx, out_dir, inputs):
+    """Build OUT's firmware with its Makefile, run it on the emulated board, check it against the host."""
+    from .targets.qemu import run_and_check
+
+    def go():
+        return run_and_check(out_dir, _load_inputs(inputs) if inputs else None)
+    fw, host = _run(ctx, go)
+    same = all(a.tobytes() == b.tobytes() for a, b in zip(fw.outputs, host))
+    np.set_printoptions(threshold=64, linewidth=100)
+    for k, y in enumerate(fw.outputs):
+        click.echo(f"output {k} {list(y.shape)} {y.dtype}:")
+        click.echo(np.array2string(y.reshape(-1) if y.ndim > 2 else y))
+    click.echo(f"{fw.board}: {fw.instructions:,} instructions, flash {fw.flash_bytes:,} bytes, "
+               f"static RAM {fw.ram_bytes:,} bytes")
+    if not same:
+        click.echo("error[E302]: the firmware's outputs differ from host emulation's; report this with the model",
+                   err=True)
+        sys.exit(1)
+    click.echo("equal to host emulation, byte for byte")
+
+
+@main.command("profile")
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("-i", "--input", "inputs", multiple=True, type=click.Path(path_type=Path),
+              help="Inputs as for run (default: the inputs' zero points; counts barely depend on them).")
+@click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON.")
+@click.pass_context
+def profile_cmd(ctx, out_dir, inputs, as_json):
+    """Per-layer and total instruction counts on the emulated board (deterministic), flash and RAM."""
+    import json as _json
+
+    from .targets.host import read_manifest
+    from .targets.qemu import run_firmware
+
+    def go():
+        return read_manifest(out_dir), run_firmware(out_dir, _load_inputs(inputs) if inputs else None, profile=True)
+    manifest, fw = _run(ctx, go)
+    layers = [op for op in manifest["ops"] if op["kernel"]]
+    rows = [{"step": i, "op": op["index"], "kind": op["kind"], "kernel": op["kernel"], "macs": op["macs"],
+             "instructions": n} for i, (op, n) in enumerate(zip(layers, fw.steps))]
+    if as_json:
+        click.echo(_json.dumps({"board": fw.board, "instructions": fw.instructions, "layers": rows,
+                                "flash_bytes": fw.flash_bytes, "ram_bytes": fw.ram_bytes}, indent=1))
+        return
+    click.echo(f"{'step':>4}  {'op':>4}  {'kind':<18} {'kernel':<30} {'MACs':>12} {'instructions':>14} {'share':>6}")
+    for r in rows:
+        click.echo(f"{r['step']:>4}  {r['op']:>4}  {r['kind']:<18} {r['kernel']:<30} {r['macs']:>12,} "
+                   f"{r['instructions']:>14,} {r['instructions'] / max(fw.instructions, 1):>6.1%}")
+    layers_sum = sum(r["instructions"] for r in rows)
+    click.echo(f"{'':>4}  {'':>4}  {'total':<18} {'(layers ' + format(layers_sum, ',') + ')':<30} "
+               f"{sum(r['macs'] for r in rows):>12,} {fw.instructions:>14,}")
+    click.echo(f"{fw.board}: flash {fw.flash_bytes:,} bytes, static RAM {fw.ram_bytes:,} bytes (ELF, harness "
+               f"included); instruction counts from QEMU -icount, the same on every run")
 
 
 @main.command("ops")

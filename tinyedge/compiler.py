@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .boards import get_board
 from .codegen.render import render_model
 from .errors import UsageError
+from .fit import check_fit, estimate
 from .frontend.keras import is_keras_source, quantize
 from .frontend.tflite import read_tflite, validate
 from .ir import Graph
@@ -21,6 +23,7 @@ from .passes.fuse_dilated_conv import fuse_dilated_convs
 from .passes.plan_memory import MemoryPlan, plan_memory
 from .passes.sparsify import sparsify
 from .resources import resource_dir
+from .targets.project import project_files
 
 RUNTIME_HEADERS = ["include/tinyedge/te_platform.h", "include/tinyedge/te_kernels.h", "src/te_fixedpoint.h"]
 
@@ -100,15 +103,26 @@ def _manifest(g: Graph, prefix: str, kernels, plan: MemoryPlan, source_sha: str)
 
 
 def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena: str = "static",
-          force: bool = False, calib=None, max_density: float = 0.5, quiet: bool = False) -> BuildResult:
+          force: bool = False, calib=None, max_density: float = 0.5, quiet: bool = False,
+          board: str | None = None, fmt: str | None = None) -> BuildResult:
     """Compile a model to a folder of C. See `tinyedge build --help`.
 
     model: an int8 .tflite, or a Keras model (.keras, .h5, SavedModel folder)
     with `calib` (see frontend.keras.quantize). The int8 .tflite the C was
-    made from is written beside it as <name>.tflite.
+    made from is written beside it as <name>.tflite. board: a name from
+    boards/ (tinyedge boards): the model must fit it (unless force), and
+    fmt "make" (the default for a board other than host) adds a Makefile
+    project for it; fmt "c" writes the C alone.
     """
     if arena not in ("static", "caller"):
         raise UsageError(f"arena must be 'static' or 'caller', not '{arena}'")
+    target = get_board(board) if board else None
+    if fmt is None:
+        fmt = "make" if target is not None and target.core != "host" else "c"
+    if fmt not in ("c", "make"):
+        raise UsageError(f"--format must be 'c' or 'make', not '{fmt}'")
+    if fmt == "make" and (target is None or target.core == "host"):
+        raise UsageError("--format make needs a --board other than host (tinyedge boards lists them)")
     if not 0.0 <= max_density <= 1.0:
         raise UsageError(f"max density must be within [0, 1], not {max_density}")
     out = Path(out_dir)
@@ -132,6 +146,15 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
                      "source": Path(model).name if isinstance(model, (str, Path)) else None,
                      "tflite": f"{prefix}.tflite",
                      "files": sorted([*files, MANIFEST])})
+    if target is not None:
+        manifest["board"] = target.name
+        if target.core != "host":
+            fit = estimate(manifest, target) if force else check_fit(manifest, target)
+            manifest["fit"] = {"flash_bytes": fit.flash_bytes, "ram_bytes": fit.ram_bytes,
+                               "board_flash_bytes": target.flash_bytes, "board_ram_bytes": target.ram_bytes}
+    if fmt == "make":
+        files.update(project_files(target, manifest, files))
+        manifest["files"] = sorted([*files, MANIFEST])
     files[MANIFEST] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
     write_folder(out, files, force=force)
     return BuildResult(out, prefix, plan.arena_size, weights, consts, macs, manifest)

@@ -53,6 +53,12 @@ class UnsupportedModelError(TinyedgeError):
     code = "E104"
 
 
+class BoardFitError(TinyedgeError):
+    """The model needs more flash or RAM than the board has."""
+
+    code = "E105"
+
+
 class InputError(TinyedgeError):
     """Input data for emulation has the wrong shape, type or count."""
 
@@ -80,7 +86,9 @@ CATALOGUE = {
     "E102": "float model: quantize it first (tinyedge build model.keras --calib data.npz)",
     "E103": "model uses ops or op options tinyedge does not support",
     "E104": "model structure not supported (several subgraphs, dynamic shapes, ...)",
+    "E105": "model does not fit the board's flash or RAM (use a bigger board, or --force)",
     "E201": "emulation input has the wrong shape, dtype or count",
     "E202": "training, validation or calibration data is missing or has the wrong shape",
     "E301": "a compiler or emulator failed or is missing",
+    "E302": "the emulated firmware's outputs differ from host emulation (a tinyedge bug: report it)",
 }

@@ -39,7 +39,7 @@ def array_body(data: np.ndarray, per_line: int = 16) -> list[str]:
     return [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
 
 
-def _env() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
@@ -114,7 +114,7 @@ def render_model(g: Graph, prefix: str, kernels: list[tuple[int, Kernel]], plan:
         "arrays": arrays, "params": params, "steps": steps, "copies": copies,
         "model_name": c_comment(g.name), "n_ops": len(kernels),
     }
-    env = _env()
+    env = environment()
     return {
         f"{prefix}_model.h": env.get_template("model.h.j2").render(ctx).encode(),
         f"{prefix}_model.c": env.get_template("model.c.j2").render(ctx).encode(),

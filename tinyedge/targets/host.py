@@ -41,7 +41,9 @@ def read_manifest(out_dir: str | Path) -> dict:
 
 
 def sources(out_dir: Path, manifest: dict) -> list[Path]:
-    return sorted(out_dir / f for f in manifest["files"] if f.endswith(".c"))
+    """The model's C and its runtime kernels (not a board project's firmware)."""
+    return sorted(out_dir / f for f in manifest["files"]
+                  if f == f"{manifest['prefix']}_model.c" or (f.startswith("runtime/src/") and f.endswith(".c")))
 
 
 def compile_library(out_dir: str | Path, trace: bool = False, extra_flags: list[str] | None = None,
