@@ -55,8 +55,9 @@ def main(debug: bool) -> None:
 @click.option("--max-density", type=float, default=0.5, show_default=True,
               help="Store FULLY_CONNECTED/CONV_2D weights sparse when at most this fraction is nonzero.")
 @click.option("--board", help="Target board (tinyedge boards): the model must fit it; adds a project for it.")
-@click.option("--format", "fmt", type=click.Choice(["c", "make"]),
-              help="make: a Makefile/CMake project for the board (default with --board); c: the C alone.")
+@click.option("--format", "fmt", type=click.Choice(["c", "make", "arduino", "platformio"]),
+              help="make: a Makefile/CMake project for the board (default with --board); arduino: an Arduino "
+                   "library and its .zip; platformio: a PlatformIO project; c: the C alone.")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder tinyedge did not make; build even if the board is too small.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
@@ -83,7 +84,8 @@ def build(ctx, model, out_dir, calib, name, arena, max_density, board, fmt, forc
                    f"({fit['flash_bytes'] / fit['board_flash_bytes']:.1%}), RAM {fit['ram_bytes']:,} of "
                    f"{fit['board_ram_bytes']:,} ({fit['ram_bytes'] / fit['board_ram_bytes']:.1%}), estimated")
     click.echo(f"  output {out_dir}/{r.prefix}_model.h, {r.prefix}_model.c, runtime/, {r.prefix}.tflite"
-               + (", Makefile, CMakeLists.txt" if "Makefile" in r.manifest["files"] else ""))
+               + {"make": ", Makefile, CMakeLists.txt", "arduino": ", arduino/ (library and .zip)",
+                  "platformio": ", platformio/"}.get(r.manifest.get("format"), ""))
 
 
 def _load_inputs(paths: tuple[Path, ...]) -> list[np.ndarray]:
@@ -304,21 +306,22 @@ def list_boards(ctx):
 @click.argument("out_dir", type=click.Path(path_type=Path))
 @click.option("-i", "--input", "inputs", multiple=True, type=click.Path(path_type=Path),
               help=".npy per model input (repeat), or one .npz; default: the inputs' zero points.")
+@click.option("--board", help="Emulated board (default: the build's): qemu-cortex-m3/m4/m7/m33/m55, simavr-mega2560.")
 @click.pass_context
-def run_cmd(ctx, out_dir, inputs):
-    """Build OUT's firmware with its Makefile, run it on the emulated board, check it against the host."""
+def run_cmd(ctx, out_dir, inputs, board):
+    """Run OUT on an emulated board (QEMU firmware, or the Arduino demo under simavr); check it against the host."""
     from .targets.qemu import run_and_check
 
     def go():
-        return run_and_check(out_dir, _load_inputs(inputs) if inputs else None)
+        return run_and_check(out_dir, _load_inputs(inputs) if inputs else None, board=board)
     fw, host = _run(ctx, go)
     same = all(a.tobytes() == b.tobytes() for a, b in zip(fw.outputs, host))
     np.set_printoptions(threshold=64, linewidth=100)
     for k, y in enumerate(fw.outputs):
         click.echo(f"output {k} {list(y.shape)} {y.dtype}:")
         click.echo(np.array2string(y.reshape(-1) if y.ndim > 2 else y))
-    click.echo(f"{fw.board}: {fw.instructions:,} instructions, flash {fw.flash_bytes:,} bytes, "
-               f"static RAM {fw.ram_bytes:,} bytes")
+    cost = f"{fw.instructions:,} instructions" if hasattr(fw, "instructions") else f"{fw.micros:,} us (micros())"
+    click.echo(f"{board or fw.board}: {cost}, flash {fw.flash_bytes:,} bytes, static RAM {fw.ram_bytes:,} bytes")
     if not same:
         click.echo("error[E302]: the firmware's outputs differ from host emulation's; report this with the model",
                    err=True)

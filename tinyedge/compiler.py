@@ -23,8 +23,10 @@ from .passes.fuse_dilated_conv import fuse_dilated_convs
 from .passes.plan_memory import MemoryPlan, plan_memory
 from .passes.sparsify import sparsify
 from .resources import resource_dir
+from .targets.arduino import arduino_files, platformio_files
 from .targets.project import project_files
 
+FORMATS = ("c", "make", "arduino", "platformio")
 RUNTIME_HEADERS = ["include/tinyedge/te_platform.h", "include/tinyedge/te_kernels.h", "src/te_fixedpoint.h"]
 
 
@@ -119,10 +121,10 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
     target = get_board(board) if board else None
     if fmt is None:
         fmt = "make" if target is not None and target.core != "host" else "c"
-    if fmt not in ("c", "make"):
-        raise UsageError(f"--format must be 'c' or 'make', not '{fmt}'")
-    if fmt == "make" and (target is None or target.core == "host"):
-        raise UsageError("--format make needs a --board other than host (tinyedge boards lists them)")
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'")
+    if fmt != "c" and (target is None or target.core == "host"):
+        raise UsageError(f"--format {fmt} needs a --board other than host (tinyedge boards lists them)")
     if not 0.0 <= max_density <= 1.0:
         raise UsageError(f"max density must be within [0, 1], not {max_density}")
     out = Path(out_dir)
@@ -152,8 +154,10 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
             fit = estimate(manifest, target) if force else check_fit(manifest, target)
             manifest["fit"] = {"flash_bytes": fit.flash_bytes, "ram_bytes": fit.ram_bytes,
                                "board_flash_bytes": target.flash_bytes, "board_ram_bytes": target.ram_bytes}
-    if fmt == "make":
-        files.update(project_files(target, manifest, files))
+    if fmt != "c":
+        export = {"make": project_files, "arduino": arduino_files, "platformio": platformio_files}[fmt]
+        files.update(export(target, manifest, files))
+        manifest["format"] = fmt
         manifest["files"] = sorted([*files, MANIFEST])
     files[MANIFEST] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
     write_folder(out, files, force=force)

@@ -14,7 +14,7 @@ import numpy as np
 from ..boards import get_board
 from ..errors import ToolchainError, UsageError
 from .host import load, read_manifest
-from .project import input_source, qemu_command, runs_here, tools
+from .project import input_source, project_files, qemu_command, runs_here, tools
 
 TIMEOUT_S = 600
 INSTALL = "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm make"
@@ -30,8 +30,8 @@ class FirmwareRun:
     board: str = ""
 
 
-def _board_of(manifest: dict):
-    name = manifest.get("board")
+def _board_of(manifest: dict, name: str | None = None):
+    name = name or manifest.get("board")
     if not name:
         raise UsageError("this folder was built without --board; rebuild with e.g. --board qemu-cortex-m4 "
                          "(tinyedge boards lists the emulated ones)")
@@ -92,17 +92,23 @@ def _size(board, elf: Path) -> tuple[int, int]:
     return t + d, d + b
 
 
-def run_firmware(out_dir: str | Path, inputs=None, profile: bool = False) -> FirmwareRun:
+def run_firmware(out_dir: str | Path, inputs=None, profile: bool = False, board: str | None = None) -> FirmwareRun:
     """Build the folder's firmware with its own Makefile (in a temporary copy), run it
-    under QEMU on ``inputs`` (float arrays are quantized; None: the zero points)."""
+    under QEMU on ``inputs`` (float arrays are quantized; None: the zero points).
+    ``board``: another emulated Cortex-M board than the one the folder was built for."""
     out_dir = Path(out_dir)
     manifest = read_manifest(out_dir)
-    board = _board_of(manifest)
+    board = _board_of(manifest, board)
     _check_tools(board)
     prepared = load(out_dir).prepare_inputs(inputs) if inputs is not None else None
     with tempfile.TemporaryDirectory(prefix="tinyedge-run-") as tmp:
         work = Path(tmp) / "project"
         shutil.copytree(out_dir, work, ignore=shutil.ignore_patterns("build", "*.elf", "*.a"))
+        if board.name != manifest.get("board") or manifest.get("format") != "make":
+            files = {f: (out_dir / f).read_bytes() for f in manifest["files"] if (out_dir / f).is_file()}
+            for f, data in project_files(board, manifest, files).items():
+                (work / f).parent.mkdir(parents=True, exist_ok=True)
+                (work / f).write_bytes(data)
         what = "the input given to tinyedge run" if prepared is not None else "the inputs' zero points"
         (work / "te_input.c").write_bytes(input_source(manifest, prepared, what))
         _run(["make", "-s", *(["PROFILE=1"] if profile else [])], work, "make (the project's Makefile)")
@@ -113,10 +119,12 @@ def run_firmware(out_dir: str | Path, inputs=None, profile: bool = False) -> Fir
     return FirmwareRun(outputs, total, steps, flash, ram, board.name)
 
 
-def run_and_check(out_dir: str | Path, inputs=None) -> tuple[FirmwareRun, list[np.ndarray]]:
-    """The firmware's outputs and host emulation's, for the same inputs."""
+def run_and_check(out_dir: str | Path, inputs=None, board: str | None = None):
+    """The emulated board's run (QEMU, or simavr for AVR) and host emulation's outputs, same inputs."""
     hm = load(out_dir)
     prepared = hm.prepare_inputs(inputs) if inputs is not None else [
         np.full(spec["shape"], spec["zero_point"] or 0, np.dtype(spec["dtype"])) for spec in hm.manifest["inputs"]]
-    fw = run_firmware(out_dir, prepared)
-    return fw, hm.run(prepared)
+    if board and get_board(board).emulator == "simavr":
+        from .simavr import run_on_simavr
+        return run_on_simavr(out_dir, get_board(board), prepared), hm.run(prepared)
+    return run_firmware(out_dir, prepared, board=board), hm.run(prepared)
