@@ -24,7 +24,7 @@ _ARCH = {"avr": "avr", "xtensa": "xtensa", "riscv32": "riscv", "host": "host"}  
 _TYPES = {"name": str, "description": str, "vendor": str, "mcu": str, "core": str, "fpu": str,
           "dsp": bool, "flash_bytes": int, "ram_bytes": int, "clock_hz": int, "cflags": list,
           "toolchain": str, "arduino_fqbn": str, "platformio": dict, "emulated": bool,
-          "emulator": str, "machine": str, "cpu": str}
+          "emulator": str, "machine": str, "cpu": str, "aliases": list}
 _REQUIRED = ("name", "description", "core", "cflags", "toolchain", "emulated")
 # The host board has no fixed chip: its memory and clock are whatever the computer has.
 _REQUIRED_CHIP = ("vendor", "mcu", "fpu", "dsp", "flash_bytes", "ram_bytes", "clock_hz")
@@ -53,6 +53,7 @@ class Board:
     emulator: str | None = None
     machine: str | None = None
     cpu: str | None = None
+    aliases: tuple[str, ...] = ()  # other names --board accepts (the Arduino or PlatformIO ones)
 
     @property
     def arch(self) -> str:
@@ -88,7 +89,7 @@ def _check(path: Path, data: dict) -> Board:
     for key in _PLATFORMIO:
         if "platformio" in data and key not in data["platformio"]:
             fail(f"missing required key 'platformio.{key}'")
-    return Board(**{**data, "cflags": tuple(data["cflags"])})
+    return Board(**{**data, "cflags": tuple(data["cflags"]), "aliases": tuple(data.get("aliases", ()))})
 
 
 @functools.cache
@@ -115,13 +116,14 @@ def _fold(name: str) -> str:
 def get_board(name: str, directory: Path | str | None = None) -> Board:
     """The board called ``name``; case and ``_`` for ``-`` do not matter."""
     boards = load_boards(directory)
-    folded = {_fold(n): n for n in boards}
+    folded = {_fold(a): n for n, b in boards.items() for a in b.aliases}
+    folded.update({_fold(n): n for n in boards})
     if _fold(name) in folded:
         return boards[folded[_fold(name)]]
     close = difflib.get_close_matches(_fold(name), list(folded), n=3, cutoff=0.5)
     message = f"unknown board {name!r}"
     if close:
-        message += f"; did you mean {', '.join(folded[c] for c in close)}?"
+        message += f"; did you mean {', '.join(dict.fromkeys(folded[c] for c in close))}?"
     raise UsageError(f"{message} (tinyedge boards lists all)")
 
 
