@@ -96,21 +96,9 @@ class Tflm:
 
 
 def arena_report(model: bytes) -> dict[str, int]:
-    """TFLM's arena use from print_allocations(), run in a child process that
-    owns its output streams (TFLM logs from C++, outside Python's sys.stderr)."""
-    with tempfile.NamedTemporaryFile(suffix=".tflite") as f:
-        f.write(model)
-        f.flush()
-        code = ("import sys; from tflite_micro.python.tflite_micro import runtime; "
-                "runtime.Interpreter.from_file(sys.argv[1]).print_allocations()")
-        r = subprocess.run([sys.executable, "-c", code, f.name], capture_output=True, text=True, check=True)
-        text = r.stdout + r.stderr  # TFLM logs to stderr
-    out = {}
-    for line in text.splitlines():
-        for key in ("total", "head", "tail"):
-            if f"Arena allocation {key}" in line:
-                out[key] = int(line.split(f"Arena allocation {key}")[1].split()[0])
-    return out
+    """TFLM's arena use (tinyedge.targets.tflm.tflm_arena)."""
+    from tinyedge.targets.tflm import tflm_arena
+    return tflm_arena(model)
 
 
 def random_inputs(manifest: dict, rng: np.random.Generator) -> list[np.ndarray]:

@@ -58,15 +58,17 @@ def main(debug: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["c", "make", "arduino", "platformio"]),
               help="make: a Makefile/CMake project for the board (default with --board); arduino: an Arduino "
                    "library and its .zip; platformio: a PlatformIO project; c: the C alone.")
+@click.option("--kernels", type=click.Choice(["auto", "fast", "reference"]), default="auto", show_default=True,
+              help="fast: the optimized kernels; reference: the portable ones; auto: fast except on AVR.")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder tinyedge did not make; build even if the board is too small.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
-def build(ctx, model, out_dir, calib, name, arena, max_density, board, fmt, force, quiet):
+def build(ctx, model, out_dir, calib, name, arena, max_density, board, fmt, kernels, force, quiet):
     """Compile MODEL (an int8 .tflite, or a Keras model with --calib) into C in the folder OUT."""
     from .compiler import build as _build
     r = _run(ctx, _build, model, out_dir, name=name, arena=arena, force=force, calib=calib,
-             max_density=max_density, quiet=quiet, board=board, fmt=fmt)
+             max_density=max_density, quiet=quiet, board=board, fmt=fmt, kernels=kernels)
     n_ops = sum(1 for op in r.manifest["ops"] if op["kernel"])
     click.echo(f"built {r.prefix}: {n_ops} kernels, {r.macs:,} MACs")
     click.echo(f"  arena  {r.arena_bytes:>10,} bytes  (RAM, {r.prefix.upper()}_ARENA_SIZE)")

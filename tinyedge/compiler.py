@@ -20,6 +20,7 @@ from .ops import REGISTRY, ConstArray, Kernel
 from .outdir import MANIFEST, check_writable, write_folder
 from .passes.fuse_activation import fuse_activations
 from .passes.fuse_dilated_conv import fuse_dilated_convs
+from .passes.inplace import mark_inplace
 from .passes.plan_memory import MemoryPlan, plan_memory
 from .passes.sparsify import sparsify
 from .resources import resource_dir
@@ -27,7 +28,10 @@ from .targets.arduino import arduino_files, platformio_files
 from .targets.project import project_files
 
 FORMATS = ("c", "make", "arduino", "platformio")
-RUNTIME_HEADERS = ["include/tinyedge/te_platform.h", "include/tinyedge/te_kernels.h", "src/te_fixedpoint.h"]
+RUNTIME_HEADERS = ["include/tinyedge/te_platform.h", "include/tinyedge/te_kernels.h",
+                   "include/tinyedge/te_kernels_fast.h", "src/te_fixedpoint.h"]
+KERNEL_SETS = ("auto", "fast", "reference")
+FAST_DEFAULT = "reference"  # becomes "fast" once the optimized kernels land
 
 
 @dataclass
@@ -71,12 +75,36 @@ def load_graph(data: bytes, prefix: str) -> Graph:
     return g
 
 
-def lower(g: Graph, max_density: float = 0.5) -> list[tuple[int, Kernel]]:
-    """One Kernel per executed op (views such as RESHAPE produce none)."""
+def kernel_set(kernels: str, board) -> str:
+    """auto: the optimized kernels, except on AVR, whose weights sit in PROGMEM."""
+    if kernels not in KERNEL_SETS:
+        raise UsageError(f"--kernels must be one of {', '.join(KERNEL_SETS)}, not '{kernels}'")
+    if kernels == "auto":
+        return "reference" if board is not None and board.core == "avr" else FAST_DEFAULT
+    return kernels
+
+
+def lower(g: Graph, max_density: float = 0.5, kernels: str = "reference") -> tuple[list[tuple[int, Kernel]], MemoryPlan]:
+    """One Kernel per executed op (views such as RESHAPE produce none), and the memory plan.
+
+    Planned with and without in-place convolutions (passes/inplace.py); the
+    smaller arena wins, and a tie keeps the out-of-place kernels (no copies aside).
+    """
+    g.kernel_set = kernels
     fuse_activations(g)
     sparsify(g, max_density)
-    return [(pos, REGISTRY[op.kind].lower(g, op)) for pos, op in enumerate(g.ops)
-            if not REGISTRY[op.kind].alias]
+    best = None
+    for inplace in (False, True):
+        if inplace and not mark_inplace(g):
+            break
+        ks = [(pos, REGISTRY[op.kind].lower(g, op)) for pos, op in enumerate(g.ops) if not REGISTRY[op.kind].alias]
+        plan = plan_memory(g, {pos: k.scratch_bytes for pos, k in ks})
+        if best is None or plan.arena_size < best[1].arena_size:
+            best = (ks, plan, inplace)
+    if not best[2]:
+        for op in g.ops:
+            op.options.pop("inplace", None)
+    return best[0], best[1]
 
 
 def runtime_files(kernels: list[tuple[int, Kernel]]) -> dict[str, bytes]:
@@ -106,7 +134,7 @@ def _manifest(g: Graph, prefix: str, kernels, plan: MemoryPlan, source_sha: str)
 
 def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena: str = "static",
           force: bool = False, calib=None, max_density: float = 0.5, quiet: bool = False,
-          board: str | None = None, fmt: str | None = None) -> BuildResult:
+          board: str | None = None, fmt: str | None = None, kernels: str = "auto") -> BuildResult:
     """Compile a model to a folder of C. See `tinyedge build --help`.
 
     model: an int8 .tflite, or a Keras model (.keras, .h5, SavedModel folder)
@@ -133,8 +161,8 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
     prefix = c_identifier(name or stem)
     data = model_bytes(model, calib, quiet=quiet)
     g = load_graph(data, prefix)
-    kernels = lower(g, max_density)
-    plan = plan_memory(g, {pos: k.scratch_bytes for pos, k in kernels})
+    kset = kernel_set(kernels, target)
+    kernels, plan = lower(g, max_density, kset)
     files = render_model(g, prefix, kernels, plan, arena)
     files.update(runtime_files(kernels))
     files[f"{prefix}.tflite"] = data
@@ -144,7 +172,7 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
     consts = sum(v.data.nbytes for _, k in kernels for _, v in k.params if isinstance(v, ConstArray))
     macs = sum(REGISTRY[op.kind].macs(g, op) for op in g.ops)
     manifest = _manifest(g, prefix, kernels, plan, hashlib.sha256(data).hexdigest())
-    manifest.update({"weights_bytes": weights, "constants_bytes": consts, "macs": macs,
+    manifest.update({"kernels": kset, "weights_bytes": weights, "constants_bytes": consts, "macs": macs,
                      "source": Path(model).name if isinstance(model, (str, Path)) else None,
                      "tflite": f"{prefix}.tflite",
                      "files": sorted([*files, MANIFEST])})

@@ -88,6 +88,7 @@ class Graph:
     inputs: list[int]
     outputs: list[int]
     description: str = ""
+    kernel_set: str = "reference"  # "fast": the optimized kernels (te_kernels_fast.h) where an op has one
 
     def t(self, index: int) -> Tensor | None:
         return None if index < 0 else self.tensors[index]

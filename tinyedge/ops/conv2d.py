@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..ir import Graph, Op
+from ..passes.inplace import inplace_scratch
 from .base import ConstArray, Kernel, OpSpec, register
 from .common import PADDINGS, check_clamp_activation, check_int8_io, fused, out_size, pad_before
 from .quant import per_channel_multipliers
@@ -72,6 +73,10 @@ def bias_arg(op: Op) -> int:
     return op.inputs[2] if len(op.inputs) > 2 else -1
 
 
+# The fast kernels' shared internals, and the reference they fall back to on AVR.
+FAST_SOURCES = ["te_fast_mac.h", "te_conv2d_s8.c"]
+
+
 @register
 class Conv2D(OpSpec):
     kind = "CONV_2D"
@@ -98,8 +103,17 @@ class Conv2D(OpSpec):
             return Kernel("te_conv2d_sparse_s8", "te_conv_params_t", conv_params(g, op, out.shape[3]),
                           [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias_arg(op),
                            op.outputs[0]])
-        return Kernel("te_conv2d_s8", "te_conv_params_t", conv_params(g, op, out.shape[3]),
-                      [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]])
+        args = [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]]
+        params = conv_params(g, op, out.shape[3])
+        fast = g.kernel_set == "fast"
+        _, kh, kw, fic = g.t(op.inputs[1]).shape
+        scratch = 4 * kh * kw * fic + 8 if fast else 0  # TE_CONV2D_FAST_SCRATCH
+        func, sources = ("te_conv2d_fast_s8", FAST_SOURCES) if fast else ("te_conv2d_s8", [])
+        if op.options.get("inplace"):  # passes/inplace.py: output over the input
+            wrapper = "te_conv2d_inplace_fast_s8" if fast else "te_conv2d_inplace_s8"
+            return Kernel(wrapper, "te_conv_params_t", params, args, scratch_bytes=inplace_scratch(g, op) + scratch,
+                          extra_sources=["te_inplace.h", f"{func}.c", *sources])
+        return Kernel(func, "te_conv_params_t", params, args, scratch_bytes=scratch, extra_sources=sources)
 
     def macs(self, g, op):
         w, out = g.t(op.inputs[1]), g.t(op.outputs[0])

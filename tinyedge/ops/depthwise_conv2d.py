@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..passes.inplace import inplace_scratch
 from .base import Kernel, OpSpec, register
 from .common import fused
 from .conv2d import bias_arg, check_conv, conv_params, read_conv_options
@@ -32,8 +33,16 @@ class DepthwiseConv2D(OpSpec):
 
     def lower(self, g, op):
         out = g.t(op.outputs[0])
-        return Kernel("te_depthwise_conv2d_s8", "te_conv_params_t", conv_params(g, op, out.shape[3]),
-                      [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]])
+        fast = g.kernel_set == "fast"
+        func = "te_depthwise_conv2d_fast_s8" if fast else "te_depthwise_conv2d_s8"
+        sources = ["te_fast_requant.h", "te_depthwise_conv2d_s8.c"] if fast else []
+        params = conv_params(g, op, out.shape[3])
+        args = [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]]
+        if op.options.get("inplace"):  # passes/inplace.py: output over the input, a window of rows aside
+            return Kernel(func.replace("depthwise_conv2d", "depthwise_conv2d_inplace"), "te_conv_params_t", params,
+                          args, scratch_bytes=inplace_scratch(g, op),
+                          extra_sources=["te_inplace.h", f"{func}.c", *sources])
+        return Kernel(func, "te_conv_params_t", params, args, extra_sources=sources)
 
     def macs(self, g, op):
         w, out = g.t(op.inputs[1]), g.t(op.outputs[0])

@@ -62,8 +62,10 @@ class FullyConnected(OpSpec):
         if sparse:  # passes/sparsify.py: mask and values replace the weights (symmetric: filter_offset 0)
             return Kernel("te_fully_connected_sparse_s8", "te_fc_params_t", params,
                           [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias, op.outputs[0]])
-        return Kernel("te_fully_connected_s8", "te_fc_params_t", params,
-                      [op.inputs[0], op.inputs[1], bias, op.outputs[0]])
+        fast = g.kernel_set == "fast"
+        return Kernel("te_fully_connected_fast_s8" if fast else "te_fully_connected_s8", "te_fc_params_t", params,
+                      [op.inputs[0], op.inputs[1], bias, op.outputs[0]],
+                      extra_sources=["te_fast_mac.h", "te_fully_connected_s8.c"] if fast else [])
 
     def macs(self, g, op):
         w, out = g.t(op.inputs[1]), g.t(op.outputs[0])

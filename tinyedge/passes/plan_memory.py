@@ -1,6 +1,7 @@
 """Place every activation tensor in one arena, at offsets fixed at build time.
 
-RESHAPE/SQUEEZE outputs share their input's storage. Graph inputs and outputs
+RESHAPE/SQUEEZE outputs share their input's storage, and so do the outputs
+of convolutions marked in place (passes/inplace.py). Graph inputs and outputs
 live in the caller's buffers, so the arena holds only intermediate tensors and
 kernel scratch. Placement is greedy (lowest offset that does not collide with
 any buffer alive at the same time), tried over several orderings; the
@@ -44,7 +45,7 @@ def alias_roots(g: Graph) -> dict[int, int]:
     """Tensor index -> the tensor whose storage it shares."""
     root = {t.index: t.index for t in g.tensors}
     for op in g.ops:
-        if REGISTRY[op.kind].alias:
+        if REGISTRY[op.kind].alias or op.options.get("inplace"):  # passes/inplace.py
             root[op.outputs[0]] = root[op.inputs[0]]
     return root
 

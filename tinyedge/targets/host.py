@@ -154,6 +154,21 @@ class HostModel:
         return outs
 
 
+    def invoker(self, inputs):
+        """(call, outputs): a no-argument call running the model on ``inputs`` into ``outputs``,
+        with everything bound beforehand, for timing the generated code alone."""
+        xs = self.prepare_inputs(inputs)
+        outs = [np.zeros(s["shape"], NP_TYPES[s["dtype"]]) for s in self.manifest["outputs"]]
+        specs = self.manifest["inputs"] + self.manifest["outputs"]
+        ptrs = [self.ffi.from_buffer(C_TYPES[s["dtype"]] + "[]", a) for s, a in zip(specs, xs + outs)]
+        invoke, arena = self._invoke, self._arena
+
+        def call():
+            invoke(arena, *ptrs)
+        call.keep = (xs, ptrs)  # the buffers must outlive the call
+        return call, outs
+
+
 def load(out_dir: str | Path, trace: bool = False) -> HostModel:
     manifest = read_manifest(out_dir)
     return HostModel(manifest, compile_library(out_dir, trace=trace), trace)

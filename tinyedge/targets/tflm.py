@@ -6,6 +6,9 @@ Optional: needs `pip install tflite-micro` (the `reference` extra).
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -53,3 +56,21 @@ def compare_with_tflm(model: str | Path, out_dir: str | Path, inputs) -> dict:
         if np.asarray(it.get_output(k)).tobytes() != y.tobytes():
             return {"equal": False, "layers": len(trace), "first_difference": {"output": k}}
     return {"equal": True, "layers": len(trace), "first_difference": None}
+
+
+def tflm_arena(model: bytes) -> dict[str, int]:
+    """TFLM's arena use from print_allocations(): "head" (activations), "tail" and "total" bytes.
+    Run in a child process that owns its output streams: TFLM logs from C++, outside sys.stderr."""
+    _runtime()
+    with tempfile.NamedTemporaryFile(suffix=".tflite") as f:
+        f.write(model)
+        f.flush()
+        code = ("import sys; from tflite_micro.python.tflite_micro import runtime; "
+                "runtime.Interpreter.from_file(sys.argv[1]).print_allocations()")
+        r = subprocess.run([sys.executable, "-c", code, f.name], capture_output=True, text=True, check=True)
+    out = {}
+    for line in (r.stdout + r.stderr).splitlines():
+        for key in ("total", "head", "tail"):
+            if f"Arena allocation {key}" in line:
+                out[key] = int(line.split(f"Arena allocation {key}")[1].split()[0])
+    return out

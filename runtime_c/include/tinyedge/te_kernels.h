@@ -60,6 +60,15 @@ void te_fully_connected_s8(const te_fc_params_t *p, const int8_t *input,
                            const int8_t *filter, const int32_t *bias,
                            int8_t *output);
 
+/* Over their own input (te_inplace.h): input == output; the memory planner
+ * picks these for a 1x1 stride-1 CONV_2D with out_c <= in_c (scratch
+ * TE_INPLACE_CHUNK * in_c bytes) and a stride-1 "same" DEPTHWISE_CONV_2D with
+ * depth_mult 1 (scratch k_h * in_w * in_c bytes) whose input dies there. */
+void te_conv2d_inplace_s8(const te_conv_params_t *p, const int8_t *input, const int8_t *filter,
+                          const int32_t *bias, int8_t *output, void *scratch);
+void te_depthwise_conv2d_inplace_s8(const te_conv_params_t *p, const int8_t *input, const int8_t *filter,
+                                    const int32_t *bias, int8_t *output, void *scratch);
+
 /* ---- sparse weights ---------------------------------------------------- */
 /* (fully connected, conv 2d) Symmetric int8 weights (zero point 0) with few
  * nonzeros, stored as a bitmap per output row plus the nonzero values
