@@ -296,6 +296,24 @@ def distill(ctx, teacher, student, data, val, temperature, alpha, epochs, seed, 
     click.echo(f"distilled student ({s.count_params():,} params) -> {out_path}")
 
 
+@main.command("inspect")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--board", help="Also say whether it fits this board (tinyedge boards).")
+@click.option("--calib", type=click.Path(path_type=Path), help="Calibration data, for a Keras model.")
+@click.option("--kernels", type=click.Choice(["auto", "fast", "reference"]), help="Kernel set (default: auto).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def inspect_cmd(ctx, model, board, calib, kernels, as_json):
+    """A row per layer (shapes, kernel, MACs, weights, live arena), totals, unsupported ops, fit."""
+    import json as _json
+
+    from .inspect import inspect, table
+    info = _run(ctx, inspect, model, board=board, calib=calib, kernels=kernels)
+    click.echo(_json.dumps(info, indent=1) if as_json else table(info))
+    if info["unsupported"]:
+        sys.exit(1)
+
+
 @main.command("boards")
 @click.pass_context
 def list_boards(ctx):

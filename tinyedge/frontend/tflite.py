@@ -162,6 +162,15 @@ def _buffer_bytes(buf, data: bytes) -> bytes | None:
 
 def validate(g: Graph) -> None:
     """Refuse what tinyedge cannot run, naming every problem at once."""
+    validate_structure(g)
+    problems = unsupported_ops(g)
+    if problems:
+        problems = [f"#{op.index} {op.kind}" + (f" ({why})" if why else "") for op, why in problems]
+        raise UnsupportedOpError(f"unsupported ops: {', '.join(problems)}; {unsupported_hint(g)}")
+
+
+def validate_structure(g: Graph) -> None:
+    """A readable int8 graph in execution order (whatever its ops)."""
     if not g.ops:
         raise UnsupportedModelError("the model has no operators")
     if not g.inputs or not g.outputs:
@@ -185,21 +194,28 @@ def validate(g: Graph) -> None:
     for i in g.outputs:
         if i not in ready:
             raise ModelFormatError(f"graph output tensor {i} is never written")
+
+
+def unsupported_ops(g: Graph) -> list[tuple]:
+    """(op, reason) for every op tinyedge cannot run; reason "" when the op kind is unknown."""
     problems = []
     for op in g.ops:
         spec = REGISTRY.get(op.kind)
         if spec is None:
-            problems.append(f"#{op.index} {op.kind}")
+            problems.append((op, ""))
             continue
         try:
             why = spec.check(g, op)
         except (IndexError, TypeError, AttributeError, ValueError):
             why = "malformed inputs or outputs"
         if why:
-            problems.append(f"#{op.index} {op.kind} ({why})")
-    if problems:
-        hint = "see 'tinyedge ops' for what runs, or replace these layers in the model"
-        if any(op.kind == "SHAPE" for op in g.ops):
-            hint = ("SHAPE ops compute a dynamic batch size: convert with a fixed batch, "
-                    "e.g. keras.Input(shape, batch_size=1); " + hint)
-        raise UnsupportedOpError(f"unsupported ops: {', '.join(problems)}; {hint}")
+            problems.append((op, why))
+    return problems
+
+
+def unsupported_hint(g: Graph) -> str:
+    hint = "see 'tinyedge ops' for what runs, or replace these layers in the model"
+    if any(op.kind == "SHAPE" for op in g.ops):
+        hint = ("SHAPE ops compute a dynamic batch size: convert with a fixed batch, "
+                "e.g. keras.Input(shape, batch_size=1); " + hint)
+    return hint
