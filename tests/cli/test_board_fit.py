@@ -17,7 +17,7 @@ def run_cli(*args):
 @pytest.mark.parametrize("model, board, over", [
     ("vww_96_int8", "arduino-uno", ("flash", "RAM")),     # both
     ("ad01_int8", "arduino-mega-2560", ("flash",)),       # 271 kB of weights, 248 KiB of flash
-    ("kws_ref_model", "arduino-mega-2560", ("RAM",)),     # a 16 kB arena, 8 KiB of RAM
+    ("kws_ref_model", "arduino-mega-2560", ("RAM",)),     # a 9 kB arena, 8 KiB of RAM
     ("micro_speech_quantized", "arduino-uno", ("RAM",)),
 ])
 def test_model_too_big_for_board(model, board, over, tmp_path):
@@ -37,7 +37,9 @@ def test_force_builds_anyway(tmp_path):
     p = run_cli("build", shared_models_dir() / "kws_ref_model.tflite", "--board", "arduino-mega-2560", "--force",
                 "-o", tmp_path / "out")
     assert p.returncode == 0, p.stderr
-    assert "RAM 16,7" in p.stdout and "of 8,192" in p.stdout
+    import re
+    ram = int(re.search(r"RAM ([\d,]+) of 8,192", p.stdout).group(1).replace(",", ""))
+    assert ram > 8192  # built anyway, and the overshoot is still shown
     assert (tmp_path / "out" / "Makefile").is_file()
 
 
