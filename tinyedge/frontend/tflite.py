@@ -194,6 +194,12 @@ def validate_structure(g: Graph) -> None:
     for i in g.outputs:
         if i not in ready:
             raise ModelFormatError(f"graph output tensor {i} is never written")
+    for t in g.tensors:  # a NaN, zero or negative scale cannot come from TF's converter
+        q = t.quant
+        if q is not None and q.scale.size and (not np.all(np.isfinite(q.scale)) or np.any(q.scale <= 0)
+                                              or q.zero_point.size not in (1, q.scale.size)):
+            raise ModelFormatError(f"tensor {t.index} has invalid quantization (scale {q.scale[:4].tolist()}); "
+                                   "the file is corrupt: convert the model again")
 
 
 def unsupported_ops(g: Graph) -> list[tuple]:
