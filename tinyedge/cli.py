@@ -314,6 +314,19 @@ def inspect_cmd(ctx, model, board, calib, kernels, as_json):
         sys.exit(1)
 
 
+@main.command("report")
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "path", required=True, type=click.Path(path_type=Path), help="The .html to write.")
+@click.option("--profile", type=click.Path(path_type=Path),
+              help="A profile saved with 'tinyedge profile OUT --json > p.json', for instructions per layer.")
+@click.pass_context
+def report_cmd(ctx, out_dir, path, profile):
+    """One self-contained HTML file: layer table, arena over the layers, MACs, weights (and a profile)."""
+    from .report import write_report
+    written = _run(ctx, write_report, out_dir, path, profile)
+    click.echo(f"wrote {written}")
+
+
 @main.command("boards")
 @click.pass_context
 def list_boards(ctx):

@@ -69,7 +69,10 @@ def inspect(model: str | Path, board: str | None = None, calib=None, kernels: st
            "weight_bytes": sum(r["weight_bytes"] for r in rows),
            "arena_bytes": plan.arena_size if plan else None, "kernels": kset,
            "unsupported": [f"#{i} {g.ops[[op.index for op in g.ops].index(i)].kind}" for i in problems],
-           "hint": unsupported_hint(g) if problems else None, "board": None}
+           "hint": unsupported_hint(g) if problems else None, "board": None,
+           "buffers": [] if plan is None else [
+               {"name": _buffer_name(g, b.key), "size": b.size, "first": b.first, "last": b.last, "offset": b.offset}
+               for b in plan.buffers]}
     if target is not None and plan is not None and target.core != "host":
         manifest = {"files": [f"runtime/src/{s}" for k in kernels_by_pos.values() for s in k.sources],
                     "ops": [{"kernel": r["kernel"]} for r in rows], "inputs": [], "outputs": [],
@@ -83,6 +86,13 @@ def inspect(model: str | Path, board: str | None = None, calib=None, kernels: st
                         "board_flash_bytes": target.flash_bytes, "board_ram_bytes": target.ram_bytes,
                         "fits": not fit.overshoot(target), "overshoot": fit.overshoot(target)}
     return out
+
+
+def _buffer_name(g, key: str) -> str:
+    """A plan buffer's label: the tensor's name, or the scratch of an op."""
+    if key.startswith("s"):
+        return f"scratch of op {g.ops[int(key[1:])].index}"
+    return g.tensors[int(key[1:])].name or f"tensor {key[1:]}"
 
 
 def table(info: dict) -> str:
