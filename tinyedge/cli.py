@@ -36,7 +36,26 @@ def _run(ctx: click.Context, fn, *args, **kwargs):
         sys.exit(3)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """click's usage errors as tinyedge's one line (error[E001], exit 2) instead of a usage block."""
+
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Exit as e:
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except click.ClickException as e:
+            where = f"tinyedge {e.ctx.info_name} --help" if getattr(e, "ctx", None) and e.ctx.parent else \
+                "tinyedge --help"
+            message = " ".join(e.format_message().split()).rstrip(".")
+            click.echo(f"error[E001]: {message[:1].lower() + message[1:]}; see '{where}'", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tinyedge")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks on errors.")
 def main(debug: bool) -> None:
@@ -95,8 +114,8 @@ def _load_inputs(paths: tuple[Path, ...]) -> list[np.ndarray]:
     for p in paths:
         try:
             data = np.load(p, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise UsageError(f"cannot read input '{p}': {e}; pass .npy or .npz files") from None
+        except (OSError, ValueError, EOFError) as e:
+            raise UsageError(f"cannot read input '{p}': {e or 'empty file'}; pass .npy or .npz files") from None
         if isinstance(data, np.lib.npyio.NpzFile):
             arrays.extend(data[k] for k in data.files)
         else:

@@ -3,10 +3,10 @@
 import subprocess
 import sys
 
+import numpy as np
+import pytest
 
 from support import REPO, shared_models_dir, tf, to_int8_tflite
-
-import numpy as np
 
 
 def run_cli(*args, cwd=None):
@@ -102,3 +102,12 @@ def test_error_catalogue_lists_codes():
     assert p.returncode == 0
     for code in ("E001", "E002", "E101", "E102", "E103", "E201"):
         assert code in p.stdout
+
+
+@pytest.mark.parametrize("args", [["build"], ["nosuch"], ["build", "m.tflite", "-o", "o", "--arena", "nope"],
+                                  ["emulate", ".", "-i", "/dev/null"], ["prune", "m.keras"]])
+def test_usage_errors_are_one_line(args, tmp_path):
+    p = subprocess.run([sys.executable, "-m", "tinyedge.cli", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error[E001]: ") and "Traceback" not in p.stderr

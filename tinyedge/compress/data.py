@@ -29,7 +29,7 @@ def load_xy(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     path = Path(path)
     try:
         data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, EOFError) as e:
         raise DataError(f"cannot read data '{path}': {e}; pass an .npz with arrays x and y") from None
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise DataError(f"'{path}' is a single array; pass an .npz with arrays x and y (np.savez(f, x=x, y=y))")
@@ -74,7 +74,7 @@ def load_calibration(source, input_shape: tuple[int, ...] | None) -> np.ndarray:
         else:
             try:
                 data = np.load(path, allow_pickle=False)
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError, EOFError) as e:
                 raise DataError(f"cannot read calibration data '{path}': {e}") from None
             if isinstance(data, np.lib.npyio.NpzFile):
                 key = next((k for k in ("x", "x_train", "calib") if k in data.files), None)
