@@ -23,3 +23,9 @@ def progress(items: Iterable[T], label: str, length: int | None = None, quiet: b
     import click
     with click.progressbar(items, length=length, label=label, file=file or sys.stderr) as bar:
         yield from bar
+
+
+def status(message: str, quiet: bool = False, file=None) -> None:
+    """One line saying what a long step without a count is doing (a build, an emulator run)."""
+    if enabled(quiet, file):
+        print(f"{message} ...", file=file or sys.stderr, flush=True)

@@ -105,7 +105,7 @@ class Conv2D(OpSpec):
                            op.outputs[0]])
         args = [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]]
         params = conv_params(g, op, out.shape[3])
-        fast = g.kernel_set == "fast"
+        fast = g.kernel_set == "fast" and not op.options.get("reference_kernel")  # compiler._trim_scratch
         _, kh, kw, fic = g.t(op.inputs[1]).shape
         scratch = 4 * kh * kw * fic + 8 if fast else 0  # TE_CONV2D_FAST_SCRATCH
         func, sources = ("te_conv2d_fast_s8", FAST_SOURCES) if fast else ("te_conv2d_s8", [])

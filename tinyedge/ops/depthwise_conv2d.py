@@ -33,7 +33,7 @@ class DepthwiseConv2D(OpSpec):
 
     def lower(self, g, op):
         out = g.t(op.outputs[0])
-        fast = g.kernel_set == "fast"
+        fast = g.kernel_set == "fast" and not op.options.get("reference_kernel")  # compiler._trim_scratch
         func = "te_depthwise_conv2d_fast_s8" if fast else "te_depthwise_conv2d_s8"
         sources = ["te_fast_requant.h", "te_depthwise_conv2d_s8.c"] if fast else []
         params = conv_params(g, op, out.shape[3])

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..boards import get_board
 from ..errors import ToolchainError, UsageError
+from ..progress import status
 from .host import load, read_manifest
 from .project import input_source, project_files, qemu_command, runs_here, tools
 
@@ -111,8 +112,10 @@ def run_firmware(out_dir: str | Path, inputs=None, profile: bool = False, board:
                 (work / f).write_bytes(data)
         what = "the input given to tinyedge run" if prepared is not None else "the inputs' zero points"
         (work / "te_input.c").write_bytes(input_source(manifest, prepared, what))
+        status(f"building the firmware for {board.name} (make)")
         _run(["make", "-s", *(["PROFILE=1"] if profile else [])], work, "make (the project's Makefile)")
         elf = work / f"{manifest['prefix']}.elf"
+        status(f"running it under QEMU ({board.machine})")
         text = _run(qemu_command(board, elf.name), work, f"QEMU ({board.machine})")
         outputs, total, steps = _parse(text, manifest, profile)
         flash, ram = _size(board, elf)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ToolchainError
+from ..progress import status
 from .arduino import arduino_files, library_name
 from .host import load, read_manifest
 
@@ -108,7 +109,9 @@ def run_on_simavr(out_dir: str | Path, board, inputs=None) -> AvrRun:
         library = work / "libraries" / name
         sketch = work / "sketch" / f"{name}Demo"
         shutil.copytree(library / "examples" / f"{name}Demo", sketch)
+        status(f"building the Arduino library and its demo for {board.arduino_fqbn} (arduino-builder)")
         elf = build_sketch(library, sketch, board.arduino_fqbn, work)
+        status(f"running it under simavr ({board.machine})")
         text = _call(["timeout", str(TIMEOUT_S), "simavr", "-m", board.machine, "-f", str(board.clock_hz), str(elf)],
                      "simavr")
         outputs, micros = parse_serial(text, manifest)
