@@ -7,6 +7,7 @@
  * included: zero weights add 0, and integer sums do not depend on order. */
 #include "tinyedge/te_kernels.h"
 #include "te_fixedpoint.h"
+#include "te_sparse_dot.h"
 
 /* The input pixel under kernel position (ky, kx), offset to the group's
  * first channel, or NULL where it is padding (or past the kernel). */
@@ -39,6 +40,18 @@ static int32_t te_sparse_conv_advance(const te_conv_params_t *p, int32_t n,
     return moved;
 }
 
+/* Bias, requantization and clamp of output channel oc of one pixel. */
+static void te_sparse_conv_store(const te_conv_params_t *p, const int32_t *bias, int32_t oc, int32_t acc,
+                                 int8_t *out_px)
+{
+    if (bias) {
+        acc += TE_READ_S32(bias + oc);
+    }
+    acc = te_requantize(acc, TE_READ_S32(p->mult + oc), TE_READ_S32(p->shift + oc));
+    acc += p->out_offset;
+    out_px[oc] = (int8_t)te_clamp_s32(acc, p->act_min, p->act_max);
+}
+
 void te_conv2d_sparse_s8(const te_conv_params_t *p, const int8_t *input,
                          const uint8_t *mask, const int8_t *values,
                          const int32_t *bias, int8_t *output)
@@ -57,6 +70,18 @@ void te_conv2d_sparse_s8(const te_conv_params_t *p, const int8_t *input,
                 for (oc = 0; oc < p->out_c; ++oc) {
                     const int32_t group_base = (oc / filters_per_group) * fic;
                     int32_t ky = 0, kx = 0, ic = 0;
+                    if (p->k_h == 1 && p->k_w == 1) { /* 1x1: a row is the pixel's channels */
+                        const int8_t *px = te_sparse_conv_pixel(p, input, b, iy0, ix0, 0, 0, group_base);
+                        int32_t acc = 0;
+                        if (px) {
+                            acc = te_sparse_dot(m, row_bytes, &v, px, p->in_offset);
+                        } else {
+                            v += te_sparse_count(m, row_bytes);
+                        }
+                        m += row_bytes;
+                        te_sparse_conv_store(p, bias, oc, acc, output + ((b * p->out_h + oy) * p->out_w + ox) * p->out_c);
+                        continue;
+                    }
                     const int8_t *in_px = te_sparse_conv_pixel(p, input, b, iy0, ix0, 0, 0, group_base);
                     int32_t acc = 0;
                     for (k = 0; k < row_bytes; ++k) {
@@ -80,13 +105,7 @@ void te_conv2d_sparse_s8(const te_conv_params_t *p, const int8_t *input,
                             in_px = te_sparse_conv_pixel(p, input, b, iy0, ix0, ky, kx, group_base);
                         }
                     }
-                    if (bias) {
-                        acc += TE_READ_S32(bias + oc);
-                    }
-                    acc = te_requantize(acc, TE_READ_S32(p->mult + oc), TE_READ_S32(p->shift + oc));
-                    acc += p->out_offset;
-                    output[((b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
-                        (int8_t)te_clamp_s32(acc, p->act_min, p->act_max);
+                    te_sparse_conv_store(p, bias, oc, acc, output + ((b * p->out_h + oy) * p->out_w + ox) * p->out_c);
                 }
             }
         }

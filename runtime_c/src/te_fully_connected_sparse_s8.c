@@ -6,32 +6,22 @@
  * and TFLM's reference kernel. */
 #include "tinyedge/te_kernels.h"
 #include "te_fixedpoint.h"
+#include "te_sparse_dot.h"
 
 void te_fully_connected_sparse_s8(const te_fc_params_t *p, const int8_t *input,
                                   const uint8_t *mask, const int8_t *values,
                                   const int32_t *bias, int8_t *output)
 {
     const int32_t row_bytes = (p->in_depth + 7) / 8;
-    int32_t b, o, k, i;
+    int32_t b, o;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_row = input + b * p->in_depth;
         const uint8_t *m = mask;  /* both walk the rows in order: no row pointers */
         const int8_t *v = values;
         for (o = 0; o < p->out_depth; ++o) {
             const int32_t ch = p->per_channel ? o : 0;
-            int32_t acc = 0;
-            for (k = 0; k < row_bytes; ++k) {
-                /* 8 weights per mask byte; the loop ends at the last set bit */
-                const int8_t *in8 = in_row + 8 * k;
-                uint8_t bits = TE_READ_U8(m);
-                ++m;
-                for (i = 0; bits != 0u; ++i, bits >>= 1) {
-                    if (bits & 1u) {
-                        acc += (int32_t)TE_READ_S8(v) * ((int32_t)in8[i] + p->in_offset);
-                        ++v;
-                    }
-                }
-            }
+            int32_t acc = te_sparse_dot(m, row_bytes, &v, in_row, p->in_offset);
+            m += row_bytes;
             if (bias) {
                 acc += TE_READ_S32(bias + o);
             }

@@ -102,7 +102,7 @@ class Conv2D(OpSpec):
         if sparse:  # passes/sparsify.py: mask and values replace the filter
             return Kernel("te_conv2d_sparse_s8", "te_conv_params_t", conv_params(g, op, out.shape[3]),
                           [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias_arg(op),
-                           op.outputs[0]])
+                           op.outputs[0]], extra_sources=["te_sparse_dot.h"])
         args = [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]]
         params = conv_params(g, op, out.shape[3])
         fast = g.kernel_set == "fast" and not op.options.get("reference_kernel")  # compiler._trim_scratch

@@ -61,7 +61,8 @@ class FullyConnected(OpSpec):
         sparse = op.options.get("sparse")
         if sparse:  # passes/sparsify.py: mask and values replace the weights (symmetric: filter_offset 0)
             return Kernel("te_fully_connected_sparse_s8", "te_fc_params_t", params,
-                          [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias, op.outputs[0]])
+                          [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias, op.outputs[0]],
+                          extra_sources=["te_sparse_dot.h"])
         fast = g.kernel_set == "fast"
         return Kernel("te_fully_connected_fast_s8" if fast else "te_fully_connected_s8", "te_fc_params_t", params,
                       [op.inputs[0], op.inputs[1], bias, op.outputs[0]],
