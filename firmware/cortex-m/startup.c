@@ -13,22 +13,31 @@ void te_systick_handler(void);
 /* Wraps of SysTick's 24-bit counter; the harness reads it with the counter. */
 volatile uint32_t te_systick_wraps;
 
+/* The initial stack pointer, then the handlers: a struct, since ISO C has no
+ * conversion between a data pointer and a function pointer. */
+typedef struct {
+    uint32_t *stack_top;
+    void (*handlers[15])(void);
+} te_vector_table_t;
+
 __attribute__((section(".vectors"), used))
-static void (*const te_vectors[16])(void) = {
-    (void (*)(void))(&__stack_top__),
-    te_reset_handler,
-    te_fault_handler, /* NMI */
-    te_fault_handler, /* HardFault */
-    te_fault_handler, /* MemManage */
-    te_fault_handler, /* BusFault */
-    te_fault_handler, /* UsageFault */
-    te_fault_handler, /* SecureFault (v8-M) */
-    0, 0, 0,
-    te_fault_handler, /* SVCall */
-    te_fault_handler, /* DebugMonitor */
-    0,
-    te_fault_handler, /* PendSV */
-    te_systick_handler,
+static const te_vector_table_t te_vectors = {
+    &__stack_top__,
+    {
+        te_reset_handler,
+        te_fault_handler, /* NMI */
+        te_fault_handler, /* HardFault */
+        te_fault_handler, /* MemManage */
+        te_fault_handler, /* BusFault */
+        te_fault_handler, /* UsageFault */
+        te_fault_handler, /* SecureFault (v8-M) */
+        0, 0, 0,
+        te_fault_handler, /* SVCall */
+        te_fault_handler, /* DebugMonitor */
+        0,
+        te_fault_handler, /* PendSV */
+        te_systick_handler,
+    },
 };
 
 void te_systick_handler(void)

@@ -1,0 +1,515 @@
+/* Checks te_conv2d_fast_s8 and te_fully_connected_fast_s8 byte for byte
+ * against the reference kernels on random configurations, the fast
+ * requantization against te_requantize, then times three fixed layers.
+ *
+ * Host:  gcc -std=c99 -O2 -Iruntime_c/include -Iruntime_c/src this.c
+ *        te_conv2d_s8.c te_conv2d_fast_s8.c te_fully_connected_s8.c
+ *        te_fully_connected_fast_s8.c            (times with clock())
+ * QEMU:  add -DTE_QEMU, firmware/cortex-m/startup.c and the board's linker
+ *        script; counts instructions with SysTick as firmware/cortex-m/main.c.
+ * Prints "ok N" (N configurations compared) or the first mismatch; the exit
+ * status is nonzero on a mismatch. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tinyedge/te_kernels.h"
+#include "tinyedge/te_kernels_fast.h"
+#include "te_fast_mac.h"
+
+#ifndef TE_CHECK_CONFIGS
+#define TE_CHECK_CONFIGS 300 /* per op */
+#endif
+#ifndef TE_CHECK_RQ
+#define TE_CHECK_RQ 200000L /* random requantizations */
+#endif
+
+/* ---- random ------------------------------------------------------------ */
+
+static uint32_t rng_state = 0x12345678u;
+
+static uint32_t rnd(void)
+{
+    uint32_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    rng_state = x;
+    return x;
+}
+
+/* uniform-ish in [lo, hi] */
+static int32_t rnd_in(int32_t lo, int32_t hi)
+{
+    return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
+}
+
+static int32_t rnd_pick(const int32_t *v, int32_t n)
+{
+    return v[rnd() % (uint32_t)n];
+}
+
+static void fill_s8(int8_t *p, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        p[i] = (int8_t)(rnd() & 0xFFu);
+    }
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+#define MAX_IN 12000
+#define MAX_FILTER 24000
+#define MAX_OUT 12000
+#define MAX_CH 160
+#define MAX_SCRATCH 4200
+
+static int8_t g_in[MAX_IN];
+static int8_t g_filter[MAX_FILTER];
+static int32_t g_bias[MAX_CH];
+static int32_t g_mult[MAX_CH];
+static int32_t g_shift[MAX_CH];
+static int8_t g_out_ref[MAX_OUT];
+static int8_t g_out_fast[MAX_OUT];
+static int32_t g_scratch[MAX_SCRATCH / 4];
+
+static int32_t first_diff(int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        if (g_out_ref[i] != g_out_fast[i]) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* multipliers in [2^30, 2^31 - 1] (sometimes 0 or INT32_MIN: the fallbacks),
+ * shifts in [-10, 2] or, for outputs that do not all saturate, deeper
+ * (sometimes one below -22: te_fast_rq1's limit). */
+static void fill_quant(int32_t n, int32_t k)
+{
+    const int32_t odd = rnd_in(0, 19);
+    const int32_t deep = rnd() & 1u;
+    int32_t lg = 0, i;
+    while ((INT32_C(1) << lg) < k) {
+        ++lg;
+    }
+    for (i = 0; i < n; ++i) {
+        g_mult[i] = INT32_C(0x40000000) + (int32_t)(rnd() & 0x3FFFFFFFu);
+        g_shift[i] = deep ? -rnd_in(6 + lg / 2, 12 + lg / 2) : rnd_in(-10, 2);
+        g_bias[i] = (int32_t)(rnd() % 200001u) - 100000;
+    }
+    if (odd == 0) {
+        g_mult[rnd() % (uint32_t)n] = 0;
+    } else if (odd == 1) {
+        g_mult[rnd() % (uint32_t)n] = INT32_MIN;
+    } else if (odd == 2) {
+        g_shift[rnd() % (uint32_t)n] = -25;
+    }
+}
+
+/* an int8 zero point, or rarely beyond (te_fast_rq1 takes |off| <= 256) */
+static int32_t rnd_out_offset(void)
+{
+    return (rnd() % 16u) == 0 ? rnd_in(-1000, 1000) : rnd_in(-128, 127);
+}
+
+static void rnd_act(int32_t *lo, int32_t *hi)
+{
+    if (rnd() & 1u) {
+        *lo = -128;
+        *hi = 127;
+    } else {
+        *lo = rnd_in(-128, 60);
+        *hi = rnd_in(*lo, 127);
+    }
+}
+
+/* ---- CONV_2D ------------------------------------------------------------ */
+
+static int32_t conv_out_size(int32_t in, int32_t k, int32_t stride, int32_t dil, int32_t same,
+                             int32_t *pad)
+{
+    const int32_t eff = (k - 1) * dil + 1;
+    int32_t out, total;
+    if (same) {
+        out = (in + stride - 1) / stride;
+        total = (out - 1) * stride + eff - in;
+        *pad = total > 0 ? total / 2 : 0;
+    } else {
+        out = in >= eff ? (in - eff) / stride + 1 : 0;
+        *pad = 0;
+    }
+    return out;
+}
+
+static void print_conv(const te_conv_params_t *p, int32_t has_bias)
+{
+    printf("conv b%ld in %ldx%ldx%ld out %ldx%ldx%ld k %ldx%ld fic %ld s %ld,%ld d %ld,%ld pad %ld,%ld "
+           "in_off %ld out_off %ld act %ld..%ld bias %ld\n",
+           (long)p->batches, (long)p->in_h, (long)p->in_w, (long)p->in_c, (long)p->out_h,
+           (long)p->out_w, (long)p->out_c, (long)p->k_h, (long)p->k_w, (long)p->filter_in_c,
+           (long)p->stride_h, (long)p->stride_w, (long)p->dil_h, (long)p->dil_w, (long)p->pad_h,
+           (long)p->pad_w, (long)p->in_offset, (long)p->out_offset, (long)p->act_min,
+           (long)p->act_max, (long)has_bias);
+}
+
+/* 1: compared and equal, 0: skipped (shape too big), -1: mismatch */
+static int32_t check_conv_once(void)
+{
+    static const int32_t fics[] = {1, 2, 3, 4, 7, 8, 12, 16, 17, 32};
+    static const int32_t fpgs[] = {1, 2, 3, 5, 8, 16, 17};
+    static const int32_t ks[] = {1, 1, 2, 3, 3, 5};
+    static const int32_t groups_v[] = {1, 1, 1, 1, 2, 3};
+    te_conv_params_t p;
+    int32_t groups, fpg, same, has_bias, nin, nfilter, nout, d;
+    memset(&p, 0, sizeof p);
+    p.batches = rnd_in(1, 2);
+    p.in_h = rnd_in(1, 9);
+    p.in_w = rnd_in(1, 9);
+    groups = rnd_pick(groups_v, 6);
+    p.filter_in_c = rnd_pick(fics, 10);
+    fpg = rnd_pick(fpgs, 7);
+    p.in_c = groups * p.filter_in_c;
+    p.out_c = groups * fpg;
+    p.k_h = rnd_pick(ks, 6);
+    p.k_w = (rnd() & 3u) ? p.k_h : rnd_pick(ks, 6);
+    p.stride_h = rnd_in(1, 2);
+    p.stride_w = rnd_in(1, 2);
+    p.dil_h = rnd_in(1, 2);
+    p.dil_w = rnd_in(1, 2);
+    same = (int32_t)(rnd() & 1u);
+    p.out_h = conv_out_size(p.in_h, p.k_h, p.stride_h, p.dil_h, same, &p.pad_h);
+    p.out_w = conv_out_size(p.in_w, p.k_w, p.stride_w, p.dil_w, same, &p.pad_w);
+    nin = p.batches * p.in_h * p.in_w * p.in_c;
+    nfilter = p.out_c * p.k_h * p.k_w * p.filter_in_c;
+    nout = p.batches * p.out_h * p.out_w * p.out_c;
+    if (p.out_h < 1 || p.out_w < 1 || nin > MAX_IN || nfilter > MAX_FILTER || nout > MAX_OUT ||
+        p.out_c > MAX_CH ||
+        TE_CONV2D_FAST_SCRATCH(p.k_h, p.k_w, p.filter_in_c) > MAX_SCRATCH) {
+        return 0;
+    }
+    p.in_offset = rnd_in(-128, 128); /* -zero point */
+    p.out_offset = rnd_out_offset();
+    rnd_act(&p.act_min, &p.act_max);
+    fill_quant(p.out_c, p.k_h * p.k_w * p.filter_in_c);
+    p.mult = g_mult;
+    p.shift = g_shift;
+    has_bias = (rnd() & 3u) != 0;
+    fill_s8(g_in, nin);
+    fill_s8(g_filter, nfilter);
+    memset(g_out_ref, 0x55, (size_t)nout);
+    memset(g_out_fast, 0x2A, (size_t)nout);
+    memset(g_scratch, 0xA5, sizeof g_scratch);
+    te_conv2d_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_ref);
+    te_conv2d_fast_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_fast, g_scratch);
+    d = first_diff(nout);
+    if (d >= 0) {
+        printf("MISMATCH at %ld: ref %d fast %d\n", (long)d, g_out_ref[d], g_out_fast[d]);
+        print_conv(&p, has_bias);
+        return -1;
+    }
+    return 1;
+}
+
+/* ---- FULLY_CONNECTED ---------------------------------------------------- */
+
+static int32_t check_fc_once(void)
+{
+    static const int32_t ins[] = {1, 3, 4, 7, 16, 17, 64, 100, 127, 128, 129, 255, 256, 300, 517};
+    static const int32_t outs[] = {1, 2, 3, 5, 10, 31, 32, 33, 64, 65, 100};
+    te_fc_params_t p;
+    int32_t has_bias, d, nout;
+    memset(&p, 0, sizeof p);
+    p.batches = rnd_in(1, 3);
+    p.in_depth = (rnd() & 1u) ? rnd_pick(ins, 15) : rnd_in(1, 400);
+    p.out_depth = (rnd() & 1u) ? rnd_pick(outs, 11) : rnd_in(1, 80);
+    if (p.batches * p.in_depth > MAX_IN || p.in_depth * p.out_depth > MAX_FILTER ||
+        p.out_depth > MAX_CH) {
+        return 0;
+    }
+    p.in_offset = rnd_in(-128, 128);
+    p.filter_offset = (rnd() % 8u) == 0 ? rnd_in(-127, 128) : 0;
+    p.out_offset = rnd_out_offset();
+    p.per_channel = (int32_t)(rnd() & 1u);
+    rnd_act(&p.act_min, &p.act_max);
+    fill_quant(p.per_channel ? p.out_depth : 1, p.in_depth);
+    p.mult = g_mult;
+    p.shift = g_shift;
+    has_bias = (rnd() & 3u) != 0;
+    fill_s8(g_in, p.batches * p.in_depth);
+    fill_s8(g_filter, p.in_depth * p.out_depth);
+    nout = p.batches * p.out_depth;
+    memset(g_out_ref, 0x55, (size_t)nout);
+    memset(g_out_fast, 0x2A, (size_t)nout);
+    te_fully_connected_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_ref);
+    te_fully_connected_fast_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_fast);
+    d = first_diff(nout);
+    if (d >= 0) {
+        printf("MISMATCH at %ld: ref %d fast %d\n", (long)d, g_out_ref[d], g_out_fast[d]);
+        printf("fc b%ld in %ld out %ld in_off %ld f_off %ld out_off %ld act %ld..%ld pc %ld bias %ld\n",
+               (long)p.batches, (long)p.in_depth, (long)p.out_depth, (long)p.in_offset,
+               (long)p.filter_offset, (long)p.out_offset, (long)p.act_min, (long)p.act_max,
+               (long)p.per_channel, (long)has_bias);
+        return -1;
+    }
+    return 1;
+}
+
+/* ---- requantization ----------------------------------------------------- */
+
+static int32_t check_rq_one(int32_t x, int32_t mult, int32_t shift)
+{
+    te_fast_rq_t rq;
+    int32_t want, got;
+    te_fast_rq_init(&rq, mult, shift);
+    want = te_requantize(x, mult, shift);
+    got = te_fast_rq(&rq, x);
+    if (want == got && mult >= 0 && shift <= -2 && shift >= -22) {
+        const int32_t off = (int32_t)(rnd() % 513u) - 256;
+        want += off;
+        got = te_fast_rq1(x, mult, shift, te_fast_rq1_hi0(shift, off));
+    }
+    if (want != got) {
+        printf("RQ MISMATCH x %ld mult %ld shift %ld: ref %ld fast %ld\n", (long)x, (long)mult,
+               (long)shift, (long)want, (long)got);
+        return 0;
+    }
+    return 1;
+}
+
+static int32_t check_rq(void)
+{
+    static const int32_t xs[] = {0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, INT32_MIN + 1, INT32_MAX - 1,
+                                 INT32_C(0x40000000), -INT32_C(0x40000000), INT32_C(0x3FFFFFFF),
+                                 -INT32_C(0x3FFFFFFF), 12345, -12345, 65536, -65536};
+    static const int32_t ms[] = {0, 1, -1, INT32_MAX, INT32_C(0x40000000), INT32_C(0x40000001),
+                                 INT32_C(0x7FFFFFFE), INT32_MIN + 1, -INT32_C(0x40000000)};
+    int32_t i, j, s;
+    long n;
+    for (i = 0; i < (int32_t)(sizeof xs / sizeof xs[0]); ++i) {
+        for (j = 0; j < (int32_t)(sizeof ms / sizeof ms[0]); ++j) {
+            for (s = -31; s <= 30; ++s) {
+                if (!check_rq_one(xs[i], ms[j], s)) {
+                    return 0;
+                }
+            }
+        }
+    }
+    /* exact ties of the rounding shift by e, both signs: with mult 2^30 the
+     * high mul halves x, so x = (2j + 1) 2^e gives h = (j + 1/2) 2^e */
+    for (s = 1; s <= 30; ++s) {
+        for (j = -40; j <= 40; ++j) {
+            const int64_t x = (2 * (int64_t)j + 1) * ((int64_t)1 << s);
+            if (x >= INT32_MIN && x <= INT32_MAX &&
+                (!check_rq_one((int32_t)x, INT32_C(0x40000000), -s) ||
+                 !check_rq_one((int32_t)x + 1, INT32_C(0x40000000), -s) ||
+                 !check_rq_one((int32_t)x - 1, INT32_C(0x40000000), -s))) {
+                return 0;
+            }
+        }
+    }
+    for (n = 0; n < TE_CHECK_RQ; ++n) {
+        int32_t mult = (int32_t)rnd();
+        int32_t x = (int32_t)rnd();
+        const int32_t s = rnd_in(-31, 30);
+        if (mult == INT32_MIN) {
+            continue;
+        }
+        if (n & 1) { /* realistic: accumulator-sized x, multiplier in [2^30, 2^31) */
+            mult = (int32_t)(((uint32_t)mult >> 1) | 0x40000000u);
+            x >>= rnd_in(0, 24);
+        }
+        if (n % 7 == 0) { /* few low bits */
+            x = (int32_t)((uint32_t)x & ~0xFFFFu) | (int32_t)(1u << (rnd() % 16u));
+        }
+        if (!check_rq_one(x, mult, s)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- timing ------------------------------------------------------------- */
+
+#ifdef TE_QEMU
+extern void initialise_monitor_handles(void);
+extern volatile uint32_t te_systick_wraps;
+
+#define TE_SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define TE_SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define TE_SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+
+static void clock_start(void)
+{
+    TE_SYST_RVR = 0xFFFFFFu;
+    TE_SYST_CVR = 0u;
+    TE_SYST_CSR = 7u;
+    while (TE_SYST_CVR == 0u) {
+    }
+}
+
+static uint32_t clock_now(void)
+{
+    uint32_t wraps, value;
+    do {
+        wraps = te_systick_wraps;
+        value = TE_SYST_CVR;
+    } while (wraps != te_systick_wraps);
+    return (wraps << 24) + (0xFFFFFFu - value);
+}
+
+/* instructions per tick, from a loop of 2 * 2^20 instructions */
+static double calibrate(void)
+{
+    uint32_t n = 1048576u;
+    const uint32_t start = clock_now();
+    __asm volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
+    return 2097152.0 / (double)(clock_now() - start);
+}
+#define TE_REPS 1
+#define TE_UNIT "instr"
+#else
+#include <time.h>
+static void clock_start(void)
+{
+}
+static uint32_t clock_now(void)
+{
+    return (uint32_t)clock();
+}
+/* reported unit: nanoseconds per call */
+static double calibrate(void)
+{
+    return 1e9 / (double)CLOCKS_PER_SEC / 200.0;
+}
+#define TE_REPS 200
+#define TE_UNIT "ns"
+#endif
+
+static void report(const char *name, double scale, uint32_t t_ref, uint32_t t_fast, double macs)
+{
+    const double r = scale * (double)t_ref, f = scale * (double)t_fast;
+    printf("time %-26s ref %10.0f %s (%5.2f/MAC)  fast %10.0f %s (%5.2f/MAC)  x%.1f\n", name, r,
+           TE_UNIT, r / macs, f, TE_UNIT, f / macs, r / (f > 0.0 ? f : 1.0));
+}
+
+static int32_t time_conv(const char *name, double scale, int32_t hw_h, int32_t hw_w, int32_t c_in,
+                         int32_t c_out, int32_t k)
+{
+    te_conv_params_t p;
+    uint32_t t0, t_ref, t_fast;
+    int32_t i, nout;
+    memset(&p, 0, sizeof p);
+    p.batches = 1;
+    p.in_h = p.out_h = hw_h;
+    p.in_w = p.out_w = hw_w;
+    p.in_c = p.filter_in_c = c_in;
+    p.out_c = c_out;
+    p.k_h = p.k_w = k;
+    p.stride_h = p.stride_w = p.dil_h = p.dil_w = 1;
+    p.pad_h = p.pad_w = k / 2;
+    p.in_offset = 5;
+    p.out_offset = -3;
+    p.act_min = -128;
+    p.act_max = 127;
+    fill_quant(c_out, 1);
+    for (i = 0; i < c_out; ++i) {
+        g_shift[i] = -9;
+        if (g_mult[i] <= 0) {
+            g_mult[i] = INT32_C(0x50000000);
+        }
+    }
+    p.mult = g_mult;
+    p.shift = g_shift;
+    nout = hw_h * hw_w * c_out;
+    fill_s8(g_in, hw_h * hw_w * c_in);
+    fill_s8(g_filter, c_out * k * k * c_in);
+    t0 = clock_now();
+    for (i = 0; i < TE_REPS; ++i) {
+        te_conv2d_s8(&p, g_in, g_filter, g_bias, g_out_ref);
+    }
+    t_ref = clock_now() - t0;
+    t0 = clock_now();
+    for (i = 0; i < TE_REPS; ++i) {
+        te_conv2d_fast_s8(&p, g_in, g_filter, g_bias, g_out_fast, g_scratch);
+    }
+    t_fast = clock_now() - t0;
+    report(name, scale, t_ref, t_fast, (double)nout * k * k * c_in);
+    return first_diff(nout) < 0;
+}
+
+static int32_t time_fc(const char *name, double scale, int32_t in, int32_t out)
+{
+    te_fc_params_t p;
+    uint32_t t0, t_ref, t_fast;
+    int32_t i;
+    memset(&p, 0, sizeof p);
+    p.batches = 1;
+    p.in_depth = in;
+    p.out_depth = out;
+    p.in_offset = 7;
+    p.out_offset = 2;
+    p.act_min = -128;
+    p.act_max = 127;
+    g_mult[0] = INT32_C(0x50000000);
+    g_shift[0] = -9;
+    p.mult = g_mult;
+    p.shift = g_shift;
+    fill_s8(g_in, in);
+    fill_s8(g_filter, in * out);
+    t0 = clock_now();
+    for (i = 0; i < TE_REPS; ++i) {
+        te_fully_connected_s8(&p, g_in, g_filter, g_bias, g_out_ref);
+    }
+    t_ref = clock_now() - t0;
+    t0 = clock_now();
+    for (i = 0; i < TE_REPS; ++i) {
+        te_fully_connected_fast_s8(&p, g_in, g_filter, g_bias, g_out_fast);
+    }
+    t_fast = clock_now() - t0;
+    report(name, scale, t_ref, t_fast, (double)in * out);
+    return first_diff(out) < 0;
+}
+
+int main(void)
+{
+    int32_t i, n = 0, skipped = 0, r;
+    double scale;
+#ifdef TE_QEMU
+    initialise_monitor_handles();
+#endif
+    if (!check_rq()) {
+        return 1;
+    }
+    for (i = 0; i < TE_CHECK_CONFIGS; ++i) {
+        r = check_conv_once();
+        if (r < 0) {
+            return 1;
+        }
+        n += r;
+        skipped += r == 0;
+    }
+    for (i = 0; i < TE_CHECK_CONFIGS; ++i) {
+        r = check_fc_once();
+        if (r < 0) {
+            return 1;
+        }
+        n += r;
+        skipped += r == 0;
+    }
+    printf("ok %ld (skipped %ld)\n", (long)n, (long)skipped);
+
+    clock_start();
+    scale = calibrate();
+    if (!time_conv("conv 1x1 25x5 64->64", scale, 25, 5, 64, 64, 1) ||
+        !time_conv("conv 3x3 16x16 16->16", scale, 16, 16, 16, 16, 3) ||
+        !time_fc("fc 256->64", scale, 256, 64)) {
+        printf("MISMATCH in a timed layer\n");
+        return 1;
+    }
+    printf("end\n");
+    return 0;
+}
