@@ -31,7 +31,8 @@ FORMATS = ("c", "make", "arduino", "platformio")
 RUNTIME_HEADERS = ["include/tinyedge/te_platform.h", "include/tinyedge/te_kernels.h",
                    "include/tinyedge/te_kernels_fast.h", "src/te_fixedpoint.h"]
 KERNEL_SETS = ("auto", "fast", "reference")
-FAST_DEFAULT = "reference"  # becomes "fast" once the optimized kernels land
+STACK_SCRATCH = 4 * 160  # te_kernels_fast.h: TE_CONV2D_STACK_WORDS
+FAST_DEFAULT = "fast"
 
 
 @dataclass
@@ -93,37 +94,44 @@ def lower(g: Graph, max_density: float = 0.5, kernels: str = "reference") -> tup
     g.kernel_set = kernels
     fuse_activations(g)
     sparsify(g, max_density)
+    flags = ("inplace", "stack_scratch", "reference_kernel")
     best = None
     for inplace in (False, True):
+        for op in g.ops:
+            for f in flags:
+                op.options.pop(f, None)
         if inplace and not mark_inplace(g):
             break
         ks = [(pos, REGISTRY[op.kind].lower(g, op)) for pos, op in enumerate(g.ops) if not REGISTRY[op.kind].alias]
         plan = plan_memory(g, {pos: k.scratch_bytes for pos, k in ks})
+        if kernels == "fast":
+            ks, plan = _trim_scratch(g, ks, plan)
         if best is None or plan.arena_size < best[1].arena_size:
-            best = (ks, plan, inplace)
-    if not best[2]:
-        for op in g.ops:
-            op.options.pop("inplace", None)
-    ks, plan = best[0], best[1]
-    if kernels == "fast":
-        ks, plan = _trim_scratch(g, ks, plan)
-    return ks, plan
+            best = (ks, plan, [{f: op.options[f] for f in flags if f in op.options} for op in g.ops])
+    for op, kept in zip(g.ops, best[2]):  # the options of the plan that won
+        for f in flags:
+            op.options.pop(f, None)
+        op.options.update(kept)
+    return best[0], best[1]
 
 
 def _trim_scratch(g: Graph, ks, plan):
-    """A fast kernel's scratch that raises the arena's peak costs RAM for speed: give that op the
-    reference kernel instead (largest scratch first), as long as the arena shrinks."""
+    """A fast kernel's scratch that raises the arena's peak costs RAM for speed: that op keeps its
+    short im2col columns on the stack instead (STACK_SCRATCH bytes at most), or else gets the
+    reference kernel (largest scratch first), as long as the arena shrinks."""
     for pos, k in sorted(ks, key=lambda pk: -pk[1].scratch_bytes):
         if not k.scratch_bytes or plan.arena_size == 0:
             continue
         op = g.ops[pos]
-        op.options["reference_kernel"] = True
+        small = op.kind == "CONV_2D" and not op.options.get("inplace") and k.scratch_bytes <= STACK_SCRATCH
+        flag = "stack_scratch" if small else "reference_kernel"
+        op.options[flag] = True
         trial = [(p, REGISTRY[g.ops[p].kind].lower(g, g.ops[p]) if p == pos else kk) for p, kk in ks]
         trial_plan = plan_memory(g, {p: kk.scratch_bytes for p, kk in trial})
         if trial_plan.arena_size < plan.arena_size:
             ks, plan = trial, trial_plan
         else:
-            op.options.pop("reference_kernel")
+            op.options.pop(flag)
     return ks, plan
 
 

@@ -32,7 +32,7 @@ CALL_BYTES = 24  # one kernel call with its arguments in invoke()
 LIBC_BYTES = 512  # memcpy, integer division helpers
 CODE_SCALE = {"avr": 4.0, "cortex-m0plus": 1.3, "xtensa": 1.5, "riscv32": 1.3}
 STACK_BYTES = {"avr": 256}  # kernels keep a few scalars on the stack; interrupts need the rest
-DEFAULT_STACK_BYTES = 1024
+DEFAULT_STACK_BYTES = 3072  # fast kernels: depthwise ~1.9 KB of stack, conv up to 640 bytes of im2col columns
 
 
 @dataclass(frozen=True)

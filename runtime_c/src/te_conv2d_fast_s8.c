@@ -536,6 +536,7 @@ void te_conv2d_fast_s8(const te_conv_params_t *p, const int8_t *input, const int
     const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
     const int32_t pad_h = p->pad_h, pad_w = p->pad_w;
     int16_t *col = (int16_t *)scratch;
+    int32_t stack_col[TE_CONV2D_STACK_WORDS]; /* scratch NULL: short columns fit here */
     te_conv_ctx_t x;
     te_col_ctx_t cx;
     int32_t b, n, g;
@@ -549,6 +550,13 @@ void te_conv2d_fast_s8(const te_conv_params_t *p, const int8_t *input, const int
     x.mult = p->mult;
     x.shift = p->shift;
     x.k = p->k_h * p->k_w * fic;
+    if (col == NULL) { /* the planner gave no scratch (it would have raised the arena's peak) */
+        if (TE_CONV2D_FAST_SCRATCH(p->k_h, p->k_w, fic) > (int32_t)sizeof(stack_col)) {
+            te_conv_plain(p, input, filter, bias, output);
+            return;
+        }
+        col = (int16_t *)stack_col;
+    }
     x.off = p->out_offset;
     x.lo = p->act_min;
     x.hi = p->act_max;

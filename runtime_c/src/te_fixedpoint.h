@@ -28,7 +28,10 @@ static inline int32_t te_sat_dbl_high_mul(int32_t a, int32_t b)
     }
     ab = (int64_t)a * (int64_t)b;
     nudge = ab >= 0 ? (INT64_C(1) << 30) : (INT64_C(1) - (INT64_C(1) << 30));
-    return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
+    ab += nudge;
+    /* C's truncating division by 2^31 as a shift: a 64-bit division is a
+     * library call on 32-bit cores, once per output value. */
+    return (int32_t)((ab >= 0 ? ab : ab + INT64_C(0x7FFFFFFF)) >> 31);
 }
 
 /* gemmlowp::RoundingDivideByPOT: round-half-away-from-zero right shift. */

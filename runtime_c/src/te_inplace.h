@@ -40,40 +40,46 @@ static inline void te_conv1x1_inplace(const te_conv_params_t *p, int8_t *buf, co
     }
 }
 
-/* Stride-1 depthwise with out_h == in_h: output row y needs input rows
- * y - pad_h .. y - pad_h + k_h - 1; rows up to y - 1 are already overwritten,
- * so a window of the k_h original rows rolls down the image in scratch. */
+/* Output rows computed per call over their own input: a few, so that a
+ * fast kernel's per-call set-up is shared (scratch grows by a row each). */
+#define TE_INPLACE_DW_ROWS 4
+
+/* Stride-1 depthwise with out_h == in_h: output rows y .. y + n - 1 need input
+ * rows y - pad_h .. y + n - 2 - pad_h + k_h; rows up to y - 1 are already
+ * overwritten, so a window of the original rows (k_h + TE_INPLACE_DW_ROWS - 1
+ * of them) rolls down the image in scratch. */
 static inline void te_depthwise_inplace(const te_conv_params_t *p, int8_t *buf, const int8_t *filter,
                                         const int32_t *bias, uint8_t *scratch, te_conv_fn kernel)
 {
     const int32_t row = p->in_w * p->in_c;
     int8_t *window = (int8_t *)scratch;
     te_conv_params_t q = *p;
-    int32_t b, y;
+    int32_t b, y, n;
     q.batches = 1;
-    q.out_h = 1;
     for (b = 0; b < p->batches; ++b) {
         int8_t *image = buf + b * p->in_h * row;
         int32_t have_first = 0, have_last = -1; /* original rows held in window */
-        for (y = 0; y < p->out_h; ++y) {
+        for (y = 0; y < p->out_h; y += n) {
             const int32_t top = y - p->pad_h;
-            const int32_t first = top > 0 ? top : 0;
-            const int32_t last = top + p->k_h - 1 < p->in_h - 1 ? top + p->k_h - 1 : p->in_h - 1;
-            if (have_last < have_first) {
+            int32_t first, last;
+            n = p->out_h - y < TE_INPLACE_DW_ROWS ? p->out_h - y : TE_INPLACE_DW_ROWS;
+            first = top > 0 ? top : 0;
+            last = top + n + p->k_h - 2 < p->in_h - 1 ? top + n + p->k_h - 2 : p->in_h - 1;
+            if (have_last < first) {
                 memcpy(window, image + first * row, (size_t)((last - first + 1) * row));
             } else {
                 const int32_t keep = have_last - first + 1; /* rows still needed */
-                if (keep > 0 && first > have_first) {
+                if (first > have_first) {
                     memmove(window, window + (first - have_first) * row, (size_t)(keep * row));
                 }
                 if (last > have_last) {
-                    memcpy(window + (have_last - first + 1) * row, image + (have_last + 1) * row,
-                           (size_t)((last - have_last) * row));
+                    memcpy(window + keep * row, image + (have_last + 1) * row, (size_t)((last - have_last) * row));
                 }
             }
             have_first = first;
             have_last = last;
             q.in_h = last - first + 1;
+            q.out_h = n;
             q.pad_h = first - top;
             kernel(&q, window, filter, bias, image + y * row, NULL); /* depth_mult 1: rows match */
         }

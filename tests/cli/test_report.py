@@ -34,7 +34,8 @@ def test_report_renders_in_headless_chromium(tmp_path):
     page = (tmp_path / "report.html").read_text()
     assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == (4 if args else 3)
     assert not re.search(r'(src|href)="(http|//)', page)  # self-contained: nothing to fetch
-    assert "te_conv2d" in page and "8,960" in page
+    arena = json.loads((tmp_path / "out" / "tinyedge.json").read_text())["arena_bytes"]
+    assert "te_conv2d" in page and f"arena {arena:,} bytes" in page
     shot = tmp_path / "report.png"
     r = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                         f"--screenshot={shot}", "--window-size=1200,2600", f"file://{tmp_path / 'report.html'}"],

@@ -13,7 +13,7 @@ MODELS = ("hello_world_int8", "micro_speech_quantized", "ad01_int8", "kws_ref_mo
           "vww_96_int8", "digits")
 
 
-@pytest.mark.parametrize("kernels", ["reference"])
+@pytest.mark.parametrize("kernels", ["reference", "fast"])
 @pytest.mark.parametrize("name", MODELS)
 def test_clean_under_asan_and_ubsan(shared_models, name, kernels, tmp_path):
     path = REPO / "examples/digits/digits_int8.tflite" if name == "digits" else shared_models / f"{name}.tflite"

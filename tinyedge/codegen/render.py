@@ -101,6 +101,8 @@ def render_model(g: Graph, prefix: str, kernels: list[tuple[int, Kernel]], plan:
         args = [f"&{pname}", *(tensor_expr(i) for i in k.args)]
         if k.scratch_bytes:
             args.append(f"(void *)(arena + {plan.scratch[pos]})")
+        elif k.scratch_arg:
+            args.append("NULL")
         traces = [{"op": op.index, "tensor": o, "expr": tensor_expr(o), "nbytes": g.tensors[o].nbytes}
                   for o in op.outputs]
         steps.append({"comment": c_comment(f"op {op.index}: {op.kind} -> {g.tensors[op.outputs[0]].name}"),

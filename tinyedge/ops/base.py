@@ -43,6 +43,7 @@ class Kernel:
     params: list[tuple[str, Any]]
     args: list[int]
     scratch_bytes: int = 0
+    scratch_arg: bool = False  # func takes a scratch pointer even without scratch bytes (passed NULL)
     source: str = ""  # runtime_c/src file implementing func; defaults to func + ".c"
     extra_sources: list[str] = field(default_factory=list)
 

@@ -113,6 +113,8 @@ class Conv2D(OpSpec):
             wrapper = "te_conv2d_inplace_fast_s8" if fast else "te_conv2d_inplace_s8"
             return Kernel(wrapper, "te_conv_params_t", params, args, scratch_bytes=inplace_scratch(g, op) + scratch,
                           extra_sources=["te_inplace.h", f"{func}.c", *sources])
+        if fast and op.options.get("stack_scratch"):  # compiler._trim_scratch: columns on the stack
+            return Kernel(func, "te_conv_params_t", params, args, scratch_arg=True, extra_sources=sources)
         return Kernel(func, "te_conv_params_t", params, args, scratch_bytes=scratch, extra_sources=sources)
 
     def macs(self, g, op):

@@ -2,7 +2,7 @@
 
 A 1x1 stride-1 CONV_2D with out_c <= in_c and a stride-1 "same" DEPTHWISE_CONV_2D
 with depth multiplier 1 can, when their input is an arena tensor that nothing
-reads afterwards: output pixel i (1x1) or row y (depthwise) then lands where
+reads afterwards: output pixel i (1x1) or rows y.. (depthwise) then land where
 input that is no longer needed was, with a little of it copied aside first.
 At the arena's peak of a MobileNet or DS-CNN this saves a whole activation.
 The compiler plans with and without (compiler.build) and keeps the smaller
@@ -15,6 +15,7 @@ from ..ir import Graph, Op
 from ..ops import REGISTRY
 
 INPLACE_CHUNK = 8  # te_inplace.h's TE_INPLACE_CHUNK: pixels copied aside per 1x1 step
+INPLACE_DW_ROWS = 4  # te_inplace.h's TE_INPLACE_DW_ROWS: output rows per depthwise call
 
 
 def _shape_ok(g: Graph, op: Op) -> bool:
@@ -62,4 +63,4 @@ def inplace_scratch(g: Graph, op: Op) -> int:
     inp, w = g.t(op.inputs[0]), g.t(op.inputs[1])
     if op.kind == "CONV_2D":
         return INPLACE_CHUNK * inp.shape[3]
-    return w.shape[1] * inp.shape[2] * inp.shape[3]
+    return (w.shape[1] + INPLACE_DW_ROWS - 1) * inp.shape[2] * inp.shape[3]

@@ -17,8 +17,10 @@ extern "C" {
 #endif
 
 /* CONV_2D: scratch holds TE_CONV2D_FAST_SCRATCH(p) bytes, 4-byte aligned
- * (im2col columns widened to int16). */
+ * (im2col columns widened to int16). With scratch NULL, columns of up to
+ * TE_CONV2D_STACK_WORDS words go on the stack; longer ones take a plain loop. */
 #define TE_CONV2D_FAST_SCRATCH(k_h, k_w, filter_in_c) (4 * (k_h) * (k_w) * (filter_in_c) + 8)
+#define TE_CONV2D_STACK_WORDS 160
 void te_conv2d_fast_s8(const te_conv_params_t *p, const int8_t *input, const int8_t *filter,
                        const int32_t *bias, int8_t *output, void *scratch);
 
