@@ -20,7 +20,7 @@ from .. import __version__
 from ..codegen.render import environment
 from ..errors import UsageError
 from ..names import c_comment
-from .project import CTYPES
+from .project import inputs_with_data, io_specs
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed: the same build gives the same .zip bytes
 
@@ -31,18 +31,8 @@ def library_name(prefix: str) -> str:
     return name if name[:1].isalpha() else f"Model{name}"
 
 
-def _io(manifest: dict, key: str) -> list[dict]:
-    return [{"k": k, "ctype": CTYPES[t["dtype"]], "size": int(np.prod(t["shape"])), "dtype": t["dtype"],
-             "zero_point": t["zero_point"] or 0} for k, t in enumerate(manifest[key])]
-
-
 def sample_header(manifest: dict, arrays: list[np.ndarray] | None, what: str) -> bytes:
-    inputs = _io(manifest, "inputs")
-    for t in inputs:
-        a = (np.full(t["size"], t["zero_point"], t["dtype"]) if arrays is None
-             else np.asarray(arrays[t["k"]]).reshape(-1))
-        vals = [repr(float(v)) + "f" if t["dtype"] == "float32" else str(int(v)) for v in a]
-        t["body"] = [", ".join(vals[i:i + 16]) for i in range(0, len(vals), 16)]
+    inputs = inputs_with_data(manifest, arrays)
     return environment().get_template("arduino/sample_input.h.j2").render(inputs=inputs, what=what).encode()
 
 
@@ -65,7 +55,7 @@ def _context(manifest: dict, board) -> dict:
     return {"name": library_name(prefix), "prefix": prefix, "PREFIX": prefix.upper(), "version": __version__,
             "model_name": c_comment(manifest.get("source") or prefix), "arena": f"{manifest['arena_bytes']:,}",
             "flash": f"{manifest['weights_bytes'] + manifest['constants_bytes']:,}", "macs": f"{manifest['macs']:,}",
-            "inputs": _io(manifest, "inputs"), "outputs": _io(manifest, "outputs"), "board": board}
+            "inputs": io_specs(manifest, "inputs"), "outputs": io_specs(manifest, "outputs"), "board": board}
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

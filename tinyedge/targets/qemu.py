@@ -15,7 +15,14 @@ from ..boards import get_board
 from ..errors import ToolchainError, UsageError
 from ..progress import status
 from .host import load, read_manifest
-from .project import input_source, project_files, qemu_command, runs_here, tools
+from .project import (
+    input_source,
+    project_files,
+    qemu_command,
+    read_outputs,
+    runs_here,
+    tools,
+)
 
 TIMEOUT_S = 600
 INSTALL = "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm make"
@@ -63,14 +70,12 @@ def _run(cmd: list[str], cwd: Path, what: str) -> str:
 
 
 def _parse(text: str, manifest: dict, profile: bool) -> tuple[list[np.ndarray], int, list[int]]:
-    outs, ticks, steps, calib = {}, None, {}, None
+    ticks, steps, calib = None, {}, None
     for line in text.splitlines():
         parts = line.split()
         if not parts:
             continue
-        if parts[0] == "out":
-            outs[int(parts[1])] = bytes.fromhex(parts[2]) if len(parts) > 2 else b""
-        elif parts[0] == "ticks":
+        if parts[0] == "ticks":
             ticks = int(parts[1])
         elif parts[0] == "calibration":
             calib = (int(parts[1]), int(parts[2]))
@@ -79,9 +84,7 @@ def _parse(text: str, manifest: dict, profile: bool) -> tuple[list[np.ndarray], 
     if ticks is None or calib is None or "end" not in text.split():
         raise ToolchainError(f"the firmware stopped before it finished: {text.strip()[-200:] or 'no output'}")
     per_tick = calib[0] / calib[1]  # instructions per SysTick tick, measured on this very run
-    arrays = []
-    for k, spec in enumerate(manifest["outputs"]):
-        arrays.append(np.frombuffer(outs[k], np.dtype(spec["dtype"])).reshape(spec["shape"]).copy())
+    arrays = read_outputs(text.splitlines(), manifest)
     n_steps = sum(1 for op in manifest["ops"] if op["kernel"])
     step_counts = [round(steps.get(i, 0) * per_tick) for i in range(n_steps)] if profile else []
     return arrays, round(ticks * per_tick), step_counts

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..codegen.render import environment
 from ..errors import ToolchainError
 from ..resources import resource_dir
 from .host import load, read_manifest, sources
-from .project import _io, input_source
+from .project import harness_header, input_source, read_outputs
 
 FLAGS = ["-std=c99", "-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
          "-fno-sanitize-recover=all", "-Wall", "-Wextra", "-Werror"]
@@ -33,10 +32,7 @@ def run_sanitized(out_dir: str | Path, inputs) -> list[np.ndarray]:
     cc = shutil.which("gcc") or "gcc"
     with tempfile.TemporaryDirectory(prefix="tinyedge-asan-") as tmp:
         tmp = Path(tmp)
-        ctx = {"prefix": manifest["prefix"], "PREFIX": manifest["prefix"].upper(),
-               "inputs": _io(manifest, "inputs"), "outputs": _io(manifest, "outputs"),
-               "n_steps": sum(1 for op in manifest["ops"] if op["kernel"])}
-        (tmp / "te_harness.h").write_bytes(environment().get_template("project/te_harness.h.j2").render(ctx).encode())
+        (tmp / "te_harness.h").write_bytes(harness_header(manifest))
         (tmp / "te_input.c").write_bytes(input_source(manifest, prepared, "a sanitizer run"))
         exe = tmp / "model"
         cmd = [cc, *FLAGS, f"-I{tmp}", f"-I{out_dir}", f"-I{out_dir / 'runtime/include'}",
@@ -50,10 +46,4 @@ def run_sanitized(out_dir: str | Path, inputs) -> list[np.ndarray]:
         report = [ln for ln in r.stderr.splitlines() if "runtime error" in ln or "ERROR: AddressSanitizer" in ln]
         if r.returncode != 0 or report:
             raise ToolchainError(f"sanitizer report: {(report or r.stderr.strip().splitlines() or ['?'])[0]}")
-    outs = {}
-    for line in r.stdout.splitlines():
-        parts = line.split()
-        if parts and parts[0] == "out":
-            outs[int(parts[1])] = bytes.fromhex(parts[2]) if len(parts) > 2 else b""
-    return [np.frombuffer(outs[k], np.dtype(s["dtype"])).reshape(s["shape"]).copy()
-            for k, s in enumerate(manifest["outputs"])]
+    return read_outputs(r.stdout.splitlines(), manifest)

@@ -21,6 +21,7 @@ from ..errors import ToolchainError
 from ..progress import status
 from .arduino import arduino_files, library_name
 from .host import load, read_manifest
+from .project import read_outputs
 
 ARDUINO_HW = Path("/usr/share/arduino/hardware/arduino")
 BUILDER_DIR = Path("/usr/share/arduino-builder")
@@ -75,17 +76,14 @@ def build_sketch(library: Path, sketch: Path, fqbn: str, work: Path) -> Path:
 
 def parse_serial(text: str, manifest: dict) -> tuple[list[np.ndarray], int]:
     lines = [ANSI.sub("", ln).rstrip(". \r") for ln in text.splitlines()]
-    outs, micros = {}, None
+    micros = None
     for ln in lines:
         parts = ln.split()
-        if len(parts) >= 2 and parts[0] == "out":
-            outs[int(parts[1])] = bytes.fromhex(parts[2]) if len(parts) > 2 else b""
-        elif len(parts) == 2 and parts[0] == "micros":
+        if len(parts) == 2 and parts[0] == "micros":
             micros = int(parts[1])
     if "end" not in lines or micros is None:
         raise ToolchainError(f"the sketch stopped before it finished: {' | '.join(lines[-3:]) or 'no output'}")
-    return [np.frombuffer(outs[k], np.dtype(s["dtype"])).reshape(s["shape"]).copy()
-            for k, s in enumerate(manifest["outputs"])], micros
+    return read_outputs(lines, manifest), micros
 
 
 def run_on_simavr(out_dir: str | Path, board, inputs=None) -> AvrRun:
