@@ -135,6 +135,13 @@ def _trim_scratch(g: Graph, ks, plan):
     return ks, plan
 
 
+def flash_bytes(g: Graph, kernels: list[tuple[int, Kernel]]) -> tuple[int, int]:
+    """(weights, constants): the const tensors the kernels read (each once), and their precomputed arrays."""
+    used = {i for _, k in kernels for i in k.args if i >= 0 and g.tensors[i].is_const}
+    weights = sum(g.tensors[i].nbytes for i in used)
+    return weights, sum(v.data.nbytes for _, k in kernels for _, v in k.params if isinstance(v, ConstArray))
+
+
 def runtime_files(kernels: list[tuple[int, Kernel]]) -> dict[str, bytes]:
     root = resource_dir("runtime_c")
     sources = sorted({s for _, k in kernels for s in k.sources})
@@ -195,9 +202,7 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
     files.update(runtime_files(kernels))
     files[f"{prefix}.tflite"] = data
 
-    used = {i for _, k in kernels for i in k.args if i >= 0 and g.tensors[i].is_const}
-    weights = sum(g.tensors[i].nbytes for i in used)
-    consts = sum(v.data.nbytes for _, k in kernels for _, v in k.params if isinstance(v, ConstArray))
+    weights, consts = flash_bytes(g, kernels)
     macs = sum(REGISTRY[op.kind].macs(g, op) for op in g.ops)
     manifest = _manifest(g, prefix, kernels, plan, hashlib.sha256(data).hexdigest())
     manifest.update({"kernels": kset, "weights_bytes": weights, "constants_bytes": consts, "macs": macs,

@@ -10,11 +10,16 @@ import json
 from pathlib import Path
 
 from .boards import get_board
-from .compiler import kernel_set, lower, model_bytes
+from .compiler import flash_bytes, kernel_set, lower, model_bytes
 from .fit import estimate
-from .frontend.tflite import read_tflite, unsupported_hint, unsupported_ops, validate_structure
+from .frontend.tflite import (
+    read_tflite,
+    unsupported_hint,
+    unsupported_ops,
+    validate_structure,
+)
 from .names import c_identifier
-from .ops import REGISTRY, ConstArray
+from .ops import REGISTRY
 from .outdir import MANIFEST
 from .passes.fuse_dilated_conv import fuse_dilated_convs
 
@@ -74,11 +79,10 @@ def inspect(model: str | Path, board: str | None = None, calib=None, kernels: st
                {"name": _buffer_name(g, b.key), "size": b.size, "first": b.first, "last": b.last, "offset": b.offset}
                for b in plan.buffers]}
     if target is not None and plan is not None and target.core != "host":
+        weights, consts = flash_bytes(g, list(kernels_by_pos.items()))
         manifest = {"files": [f"runtime/src/{s}" for k in kernels_by_pos.values() for s in k.sources],
                     "ops": [{"kernel": r["kernel"]} for r in rows], "inputs": [], "outputs": [],
-                    "weights_bytes": out["weight_bytes"], "arena_bytes": plan.arena_size,
-                    "constants_bytes": sum(v.data.nbytes for k in kernels_by_pos.values() for _, v in k.params
-                                           if isinstance(v, ConstArray))}
+                    "weights_bytes": weights, "constants_bytes": consts, "arena_bytes": plan.arena_size}
         for key, idx in (("inputs", g.inputs), ("outputs", g.outputs)):
             manifest[key] = [{"shape": list(g.t(i).shape), "dtype": g.t(i).dtype} for i in idx]
         fit = estimate(manifest, target)
