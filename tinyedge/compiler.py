@@ -196,19 +196,38 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
     prefix = c_identifier(name or stem)
     data = model_bytes(model, calib, quiet=quiet)
     g = load_graph(data, prefix)
-    kset = kernel_set(kernels, target)
-    kernels, plan = lower(g, max_density, kset)
-    files = render_model(g, prefix, kernels, plan, arena)
-    files.update(runtime_files(kernels))
-    files[f"{prefix}.tflite"] = data
+    files, result = compile_graph(g, prefix, hashlib.sha256(data).hexdigest(), target=target, fmt=fmt,
+                                  arena=arena, max_density=max_density, kernels=kernels, force=force,
+                                  tflite=data, source=Path(model).name if isinstance(model, (str, Path)) else None)
+    write_folder(out, files, force=force)
+    result.out_dir = out
+    return result
 
-    weights, consts = flash_bytes(g, kernels)
+
+def compile_graph(g: Graph, prefix: str, source_sha: str, *, target=None, fmt: str = "c", arena: str = "static",
+                  max_density: float = 0.5, kernels: str = "auto", force: bool = False, tflite: bytes | None = None,
+                  source: str | None = None, extra: dict | None = None,
+                  extra_files: dict[str, bytes] | None = None, link: dict | None = None
+                  ) -> tuple[dict[str, bytes], BuildResult]:
+    """Lower and render one graph: the output folder's files (not yet written) and what was built.
+    tflite: the int8 model the graph was read from, written beside the C (None for a split's part);
+    extra: more manifest keys, extra_files: more sources, link: frame functions (a split part's place
+    in the chain, its frames: partition/split.py)."""
+    kset = kernel_set(kernels, target)
+    ks, plan = lower(g, max_density, kset)
+    files = render_model(g, prefix, ks, plan, arena, link)
+    files.update(runtime_files(ks))
+    files.update(extra_files or {})
+    if tflite is not None:
+        files[f"{prefix}.tflite"] = tflite
+
+    weights, consts = flash_bytes(g, ks)
     macs = sum(REGISTRY[op.kind].macs(g, op) for op in g.ops)
-    manifest = _manifest(g, prefix, kernels, plan, hashlib.sha256(data).hexdigest())
+    manifest = _manifest(g, prefix, ks, plan, source_sha)
     manifest.update({"kernels": kset, "weights_bytes": weights, "constants_bytes": consts, "macs": macs,
-                     "source": Path(model).name if isinstance(model, (str, Path)) else None,
-                     "tflite": f"{prefix}.tflite",
-                     "files": sorted([*files, MANIFEST])})
+                     "source": source, "tflite": f"{prefix}.tflite" if tflite is not None else None,
+                     **(extra or {})})
+    manifest["files"] = sorted([*files, MANIFEST])
     if target is not None:
         manifest["board"] = target.name
         if target.core != "host":
@@ -221,5 +240,4 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
         manifest["format"] = fmt
         manifest["files"] = sorted([*files, MANIFEST])
     files[MANIFEST] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
-    write_folder(out, files, force=force)
-    return BuildResult(out, prefix, plan.arena_size, weights, consts, macs, manifest)
+    return files, BuildResult(Path("."), prefix, plan.arena_size, weights, consts, macs, manifest)

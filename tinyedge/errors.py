@@ -77,6 +77,19 @@ class ToolchainError(TinyedgeError):
     code = "E301"
 
 
+class SplitError(TinyedgeError):
+    """A split the model or the boards cannot take: no such layer, too many tensors cross,
+    a part that does not fit its board."""
+
+    code = "E501"
+
+
+class FrameError(TinyedgeError):
+    """A frame between two parts of a split model was rejected (corrupt, truncated, misaddressed)."""
+
+    code = "E601"
+
+
 # The catalogue: every code with what it means. `tinyedge errors` prints it and
 # tests check that each code is raised somewhere with a one-line message.
 CATALOGUE = {
@@ -91,4 +104,6 @@ CATALOGUE = {
     "E202": "training, validation or calibration data is missing or has the wrong shape",
     "E301": "a compiler or emulator failed or is missing",
     "E302": "the emulated firmware's outputs differ from host emulation (a tinyedge bug: report it)",
+    "E501": "the model cannot be split as asked (layer, crossing tensors, or a part too big for its board)",
+    "E601": "a frame between two parts of a split model was corrupt, truncated or misaddressed",
 }

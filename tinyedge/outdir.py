@@ -1,6 +1,6 @@
 """Write an output folder all at once: into a temporary sibling, then rename.
 
-A folder is ours when it holds tinyedge.json. Anything else that is not
+A folder is ours when it holds tinyedge.json (a build) or split.json (a split). Anything else that is not
 empty is refused unless force is set, so a typo in -o never wipes a user's
 folder, and a failed build never leaves half a folder behind.
 """
@@ -15,13 +15,15 @@ from pathlib import Path
 from .errors import OutputDirError
 
 MANIFEST = "tinyedge.json"
+SPLIT_MANIFEST = "split.json"
 
 
 def check_writable(out_dir: Path, force: bool) -> None:
     if out_dir.exists():
         if not out_dir.is_dir():
             raise OutputDirError(f"'{out_dir}' exists and is not a folder; choose another -o")
-        if any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file() and not force:
+        if any(out_dir.iterdir()) and not force \
+                and not any((out_dir / m).is_file() for m in (MANIFEST, SPLIT_MANIFEST)):
             raise OutputDirError(
                 f"'{out_dir}' is not empty and was not made by tinyedge; choose another -o or pass --force")
 

@@ -60,7 +60,8 @@ def io_desc(g: Graph, indices: list[int]) -> list[dict]:
 
 
 def render_model(g: Graph, prefix: str, kernels: list[tuple[int, Kernel]], plan: MemoryPlan,
-                 arena_mode: str = "static") -> dict[str, bytes]:
+                 arena_mode: str = "static", link: dict | None = None) -> dict[str, bytes]:
+    """<prefix>_model.h and .c. link: a split part's frames (partition/split.py), or None."""
     arrays: list[dict] = []
     used_consts: dict[int, str] = {}
 
@@ -114,7 +115,7 @@ def render_model(g: Graph, prefix: str, kernels: list[tuple[int, Kernel]], plan:
         "prefix": prefix, "PREFIX": prefix.upper(), "arena_size": plan.arena_size,
         "arena_mode": arena_mode, "inputs": io_desc(g, g.inputs), "outputs": io_desc(g, g.outputs),
         "arrays": arrays, "params": params, "steps": steps, "copies": copies,
-        "model_name": c_comment(g.name), "n_ops": len(kernels),
+        "model_name": c_comment(g.name), "n_ops": len(kernels), "link": link,
     }
     env = environment()
     return {

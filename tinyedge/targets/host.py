@@ -95,6 +95,9 @@ class HostModel:
         cdef = f"int32_t {p}_invoke_with_arena({', '.join(args)});"
         if self.trace:
             cdef += f"\nvoid {p}_set_trace(void (*fn)(int32_t, int32_t, const void *, int32_t));"
+        if m.get("link"):  # a split model's part: its frame functions
+            cdef += (f"\nint32_t {p}_pack_output(int32_t k, const void *data, uint8_t *buf, uint32_t cap);"
+                     f"\nint32_t {p}_unpack_input(int32_t k, const uint8_t *buf, uint32_t len, void *data);")
         self.ffi.cdef(cdef)
         self.lib = self.ffi.dlopen(str(self.lib_path))
         self._invoke = getattr(self.lib, f"{p}_invoke_with_arena")
@@ -153,6 +156,27 @@ class HostModel:
             return outs, records
         return outs
 
+
+    def pack_output(self, k: int, data: np.ndarray) -> bytes:
+        """Output k of a split part as the frame its C sends (tinyedge/te_frame.h)."""
+        from ..partition.frame import CODES, FrameError
+        data = np.ascontiguousarray(data)
+        buf = self.ffi.new("uint8_t[]", data.nbytes + 14)
+        n = getattr(self.lib, f"{self.manifest['prefix']}_pack_output")(k, self.ffi.from_buffer(data), buf, len(buf))
+        if n < 0:
+            raise FrameError(CODES.get(n, "capacity"), f"packing output {k}")
+        return bytes(self.ffi.buffer(buf, n))
+
+    def unpack_input(self, k: int, frame: bytes) -> np.ndarray:
+        """Input k of a split part from a received frame, checked by its C; FrameError names why not."""
+        from ..partition.frame import CODES, FrameError
+        spec = self.manifest["inputs"][k]
+        out = np.zeros(spec["shape"], NP_TYPES[spec["dtype"]])
+        src = self.ffi.from_buffer("uint8_t[]", frame) if frame else self.ffi.NULL
+        rc = getattr(self.lib, f"{self.manifest['prefix']}_unpack_input")(k, src, len(frame), self.ffi.from_buffer(out))
+        if rc != 0:
+            raise FrameError(CODES.get(rc, "id"), f"input {k} of {self.manifest['prefix']}")
+        return out
 
     def invoker(self, inputs):
         """(call, outputs): a no-argument call running the model on ``inputs`` into ``outputs``,
