@@ -150,6 +150,10 @@ def emulate(ctx, out_dir, inputs, save, trace_path, compare_model):
         click.echo(f"differs from TFLM, first at {where}")
         sys.exit(1)
 
+    from .partition.chain import is_split
+    if is_split(out_dir):
+        return _emulate_split(ctx, out_dir, inputs, save)
+
     def go():
         xs = _load_inputs(inputs)
         hm = load(out_dir, trace=bool(trace_path))
@@ -158,8 +162,31 @@ def emulate(ctx, out_dir, inputs, save, trace_path, compare_model):
         return hm.manifest, outs, records
 
     manifest, outs, records = _run(ctx, go)
+    _print_outputs(outs, manifest["outputs"])
+    if save:
+        np.savez(save, **{f"out{k}": y for k, y in enumerate(outs)})
+        click.echo(f"saved outputs to {save}")
+    if trace_path:
+        np.savez(trace_path, **{f"op{r['op']}_t{r['tensor']}": r["data"] for r in records})
+        click.echo(f"saved {len(records)} intermediate tensors to {trace_path}")
+
+
+def _emulate_split(ctx, out_dir, inputs, save):
+    from .partition.chain import emulate_split, read_split
+    info = _run(ctx, read_split, out_dir)
+    run = _run(ctx, lambda: emulate_split(out_dir, _load_inputs(inputs)))
+    _print_outputs(run.outputs, info["outputs"])
+    frames = [f for cut in run.frames for f in cut]
+    click.echo(f"chained {len(info['parts'])} parts through {len(frames)} frames ({sum(map(len, frames)):,} bytes), "
+               f"each packed and checked by the parts' own C")
+    if save:
+        np.savez(save, **{f"out{k}": y for k, y in enumerate(run.outputs)})
+        click.echo(f"saved outputs to {save}")
+
+
+def _print_outputs(outs, specs) -> None:
     np.set_printoptions(threshold=64, linewidth=100)
-    for k, (y, spec) in enumerate(zip(outs, manifest["outputs"])):
+    for k, (y, spec) in enumerate(zip(outs, specs)):
         click.echo(f"output {k} {spec['name']} {list(y.shape)} {y.dtype}:")
         click.echo(np.array2string(y.reshape(-1) if y.ndim > 2 else y))
         if spec.get("scale"):
@@ -167,12 +194,6 @@ def emulate(ctx, out_dir, inputs, save, trace_path, compare_model):
             click.echo(f"  dequantized: {np.array2string(real.reshape(-1), precision=4)}")
         if y.ndim == 2 and y.shape[0] == 1 and y.shape[1] > 1:  # class scores: name the winner
             click.echo(f"  argmax: {int(np.argmax(y))}")
-    if save:
-        np.savez(save, **{f"out{k}": y for k, y in enumerate(outs)})
-        click.echo(f"saved outputs to {save}")
-    if trace_path:
-        np.savez(trace_path, **{f"op{r['op']}_t{r['tensor']}": r["data"] for r in records})
-        click.echo(f"saved {len(records)} intermediate tensors to {trace_path}")
 
 
 @main.command()
@@ -362,7 +383,10 @@ def list_boards(ctx):
 @click.pass_context
 def run_cmd(ctx, out_dir, inputs, board):
     """Run OUT on an emulated board (QEMU firmware, or the Arduino demo under simavr); check it against the host."""
+    from .partition.chain import is_split
     from .targets.qemu import run_and_check
+    if is_split(out_dir):
+        return _run_split(ctx, out_dir, inputs)
 
     def go():
         return run_and_check(out_dir, _load_inputs(inputs) if inputs else None, board=board)
@@ -379,6 +403,96 @@ def run_cmd(ctx, out_dir, inputs, board):
                    err=True)
         sys.exit(1)
     click.echo("equal to host emulation, byte for byte")
+
+
+def _run_split(ctx, out_dir, inputs):
+    from .partition.chain import emulate_split, read_split, run_split_firmware
+
+    def go():
+        xs = _load_inputs(inputs) if inputs else None
+        fw = run_split_firmware(out_dir, xs)
+        if xs is None:
+            from .targets.host import read_manifest
+            first = read_manifest(Path(out_dir) / read_split(out_dir)["parts"][0]["dir"])
+            xs = [np.full(s["shape"], s["zero_point"] or 0, s["dtype"]) for s in first["inputs"]]
+        return read_split(out_dir), fw, emulate_split(out_dir, xs)
+    info, fw, host = _run(ctx, go)
+    _print_outputs(fw.outputs, info["outputs"])
+    for p, (part, n, sec) in enumerate(zip(info["parts"], fw.instructions, fw.part_seconds)):
+        what = f"{n:,} instructions, {sec * 1e3:.2f} ms at its clock" if n else "host (not counted)"
+        click.echo(f"part {p} on {part['board']}: {what}")
+    link = info.get("link")
+    if link:
+        click.echo(f"link {link['name']}: {fw.link_seconds * 1e3:.2f} ms for "
+                   f"{sum(len(f) for cut in fw.frames for f in cut):,} bytes of frames; predicted end to end "
+                   f"{fw.latency_s * 1e3:.2f} ms")
+    if any(a.tobytes() != b.tobytes() for a, b in zip(fw.outputs, host.outputs)):
+        click.echo("error[E302]: the parts' firmware outputs differ from host emulation's; report this with the model",
+                   err=True)
+        sys.exit(1)
+    click.echo("equal to host emulation of the chain, byte for byte")
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), help="Output folder: part0/, part1/, split.json.")
+@click.option("--at", "at", help="Cut after these layers (op index or output tensor name; comma-separated for more parts).")
+@click.option("--devices", help="One board per part, comma-separated (tinyedge boards; host or gateway for Linux).")
+@click.option("--link", help="The link between the parts: " + ", ".join(["uart-115200", "uart-921600", "spi-8mhz",
+              "ble-1m", "ble-2m", "802.15.4", "wifi", "ethernet"]) + ".")
+@click.option("--bandwidth", type=float, help="The link's measured throughput in bytes/s (overrides the table).")
+@click.option("--latency", type=float, help="The link's per-frame latency in seconds (overrides the table).")
+@click.option("--minimize", type=click.Choice(["latency", "device-energy", "link-bytes"]), default="latency",
+              show_default=True, help="What the planner minimizes (device-energy: on device A, the first).")
+@click.option("--plan", "show_plan", is_flag=True, help="Print every candidate split with its costs; build nothing.")
+@click.option("--json", "as_json", is_flag=True, help="With --plan: the candidates as JSON.")
+@click.option("--max-crossing", type=int, default=2, show_default=True,
+              help="Most tensors allowed across one cut (graphs with branches).")
+@click.option("--kernels", type=click.Choice(["auto", "fast", "reference"]), default="auto", show_default=True)
+@click.option("--name", help="C prefix (each part adds _p0, _p1, ...).")
+@click.option("--force", is_flag=True, help="Write into a non-empty folder tinyedge did not make.")
+@click.pass_context
+def split(ctx, model, out_dir, at, devices, link, bandwidth, latency, minimize, show_plan, as_json, max_crossing,
+          kernels, name, force):
+    """Split MODEL across devices: by layers at --at, or where the planner finds the best --devices A,B over --link."""
+    import json as _json
+
+    from .partition.cost import get_link
+    from .partition.split import candidate_row, plan_split, plan_table
+    from .partition.split import split as _split
+
+    def link_obj():
+        return get_link(link, bandwidth, latency) if link else None
+    if show_plan:
+        if not devices or not link:
+            _fail(UsageError("--plan needs --devices A,B and --link LINK"), False)
+
+        def go():
+            from .compiler import load_graph, model_bytes
+            from .partition.cut import prepare
+            g = prepare(load_graph(model_bytes(model), "m"))
+            cands = plan_split(model, devices, link_obj(), minimize, max_crossing, kernels, name)
+            return [candidate_row(g, c) for c in cands]
+        rows = _run(ctx, go)
+        if as_json:
+            click.echo(_json.dumps({"devices": devices, "link": link, "minimize": minimize, "candidates": rows},
+                                   indent=1))
+        else:
+            click.echo(plan_table(rows, devices, link, minimize))
+        return
+    if out_dir is None:
+        _fail(UsageError("tinyedge split needs -o OUT (or --plan to only print the candidates)"), False)
+    r = _run(ctx, _split, model, out_dir, at=at.split(",") if at else None, devices=devices, link=link_obj(),
+             minimize=minimize, max_crossing=max_crossing, kernels=kernels, name=name, force=force)
+    m = r.manifest
+    for p in m["parts"]:
+        click.echo(f"part {p['dir'][4:]} on {p['board']}: ops {p['ops'][0]}-{p['ops'][-1]}, {p['macs']:,} MACs, "
+                   f"arena {p['arena_bytes']:,} bytes, flash {p['flash_bytes']:,} bytes -> {out_dir}/{p['dir']}/")
+    for b in m["boundaries"]:
+        for t in b["tensors"]:
+            click.echo(f"  part {b['from_part']} -> {b['to_part']}: '{t['name'][:60]}' {t['shape']} {t['dtype']}, "
+                       f"{t['nbytes']:,} bytes ({t['frame_bytes']:,} framed)")
+    click.echo(f"  wrote {out_dir}/split.json; run the chain with 'tinyedge emulate {out_dir} -i x.npy'")
 
 
 @main.command("profile")

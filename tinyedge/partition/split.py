@@ -175,3 +175,21 @@ def candidate_row(g, c: Candidate) -> dict:
             "a_flash": c.parts[0].flash_bytes if c.parts[0] else 0, "a_ram": c.parts[0].ram_bytes if c.parts[0] else 0,
             "b_flash": c.parts[1].flash_bytes if c.parts[1] else 0, "b_ram": c.parts[1].ram_bytes if c.parts[1] else 0,
             "fits": c.feasible, "legal": c.legal, "chosen": c.chosen}
+
+
+def plan_table(rows: list[dict], devices: str, link: str, minimize: str) -> str:
+    """The --plan table: one line per candidate (candidate_row dicts), the choice marked *."""
+    a, b = [d.strip() for d in devices.split(",")]
+    head = (f"split between A={a} and B={b} over {link}, minimizing {minimize} (times in ms; flash/RAM in "
+            f"bytes; * the choice)")
+    cols = f"  {'where':<34} {'crossing':>8} {'bytes':>7} {'A ms':>9} {'link ms':>9} {'B ms':>9} " \
+           f"{'total ms':>9} {'A mJ':>8} {'A flash/RAM':>17} {'B flash/RAM':>17}  fits"
+    lines = [head, cols]
+    for r in rows:
+        fa = f"{r['a_flash']:,}/{r['a_ram']:,}" if r["a_flash"] or r["a_ram"] else "-"
+        fb = f"{r['b_flash']:,}/{r['b_ram']:,}" if r["b_flash"] or r["b_ram"] else "-"
+        fits = "yes" if r["fits"] else ("no" if r["legal"] else "cross")
+        lines.append(f"{'*' if r['chosen'] else ' '} {r['label'][:34]:<34} {len(r['crossing']):>8} "
+                     f"{r['link_bytes']:>7,} {r['a_ms']:>9.2f} {r['link_ms']:>9.2f} {r['b_ms']:>9.2f} "
+                     f"{r['latency_ms']:>9.2f} {r['a_energy_mj']:>8.3f} {fa:>17} {fb:>17}  {fits}")
+    return "\n".join(lines)
