@@ -11,17 +11,18 @@ from .errors import TinyedgeError  # noqa: E402
 
 
 def compile(model, out_dir, name=None, arena="static", force=False, calib=None, max_density=0.5,  # noqa: A001
-            quiet=True, board=None, fmt=None, kernels="auto"):
+            quiet=True, board=None, fmt=None, kernels="auto", cores=1):
     """Compile a model to C in out_dir. Returns a BuildResult (arena, flash, MACs).
 
     model: an int8 .tflite path, or a Keras model (path or object) with calib:
     an .npy/.npz path, an image folder, an array, an iterable or a callable.
     board: a board name (tinyedge boards); the model must fit it unless force.
     kernels: "auto" (optimized except on AVR), "fast" or "reference".
+    cores: 2 divides the heavy layers' output channels between two workers (invoke_worker).
     """
     from .compiler import build
     return build(model, out_dir, name=name, arena=arena, force=force, calib=calib,
-                 max_density=max_density, quiet=quiet, board=board, fmt=fmt, kernels=kernels)
+                 max_density=max_density, quiet=quiet, board=board, fmt=fmt, kernels=kernels, cores=cores)
 
 
 def emulate(out_dir, inputs, trace=False):

@@ -79,15 +79,17 @@ def main(debug: bool) -> None:
                    "library and its .zip; platformio: a PlatformIO project; c: the C alone.")
 @click.option("--kernels", type=click.Choice(["auto", "fast", "reference"]), default="auto", show_default=True,
               help="fast: the optimized kernels; reference: the portable ones; auto: fast except on AVR.")
+@click.option("--cores", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="2: heavy layers' output channels split between two workers (<name>_invoke_worker).")
 @click.option("--force", is_flag=True,
               help="Write into a non-empty folder tinyedge did not make; build even if the board is too small.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
-def build(ctx, model, out_dir, calib, name, arena, max_density, board, fmt, kernels, force, quiet):
+def build(ctx, model, out_dir, calib, name, arena, max_density, board, fmt, kernels, cores, force, quiet):
     """Compile MODEL (an int8 .tflite, or a Keras model with --calib) into C in the folder OUT."""
     from .compiler import build as _build
     r = _run(ctx, _build, model, out_dir, name=name, arena=arena, force=force, calib=calib,
-             max_density=max_density, quiet=quiet, board=board, fmt=fmt, kernels=kernels)
+             max_density=max_density, quiet=quiet, board=board, fmt=fmt, kernels=kernels, cores=cores)
     n_ops = sum(1 for op in r.manifest["ops"] if op["kernel"])
     click.echo(f"built {r.prefix}: {n_ops} kernels, {r.macs:,} MACs")
     click.echo(f"  arena  {r.arena_bytes:>10,} bytes  (RAM, {r.prefix.upper()}_ARENA_SIZE)")
@@ -99,6 +101,11 @@ def build(ctx, model, out_dir, calib, name, arena, max_density, board, fmt, kern
         dense_m, sparse_m = sum(s["dense_macs"] for s in sparse), sum(s["sparse_macs"] for s in sparse)
         click.echo(f"  sparse {len(sparse)} layers: weights {dense_b:,} -> {sparse_b:,} bytes "
                    f"({sparse_b / max(dense_b, 1):.0%}), MACs {dense_m:,} -> {sparse_m:,}")
+    if r.manifest.get("workers", 1) > 1:
+        split_n = sum(1 for op in r.manifest["ops"] if op.get("worker_ranges"))
+        m0, m1 = r.manifest["worker_macs"]
+        click.echo(f"  cores  {split_n} layers split by output channels: worker MACs {m0:,} / {m1:,} "
+                   f"({abs(m0 - m1) / max(m0, m1, 1):.1%} apart); {r.prefix}_invoke_worker(core, ...)")
     fit = r.manifest.get("fit")
     if fit:
         click.echo(f"  {r.manifest['board']}: flash {fit['flash_bytes']:,} of {fit['board_flash_bytes']:,} bytes "

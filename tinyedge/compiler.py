@@ -23,6 +23,7 @@ from .passes.fuse_dilated_conv import fuse_dilated_convs
 from .passes.inplace import mark_inplace
 from .passes.plan_memory import MemoryPlan, plan_memory
 from .passes.sparsify import sparsify
+from .partition.channels import assign as assign_workers
 from .resources import resource_dir
 from .targets.arduino import arduino_files, platformio_files
 from .targets.project import project_files
@@ -85,14 +86,20 @@ def kernel_set(kernels: str, board) -> str:
     return kernels
 
 
-def lower(g: Graph, max_density: float = 0.5, kernels: str = "reference") -> tuple[list[tuple[int, Kernel]], MemoryPlan]:
+def lower(g: Graph, max_density: float = 0.5, kernels: str = "reference",
+          workers: int = 1) -> tuple[list[tuple[int, Kernel]], MemoryPlan]:
     """One Kernel per executed op (views such as RESHAPE produce none), and the memory plan.
 
     Planned with and without in-place convolutions (passes/inplace.py); the
     smaller arena wins, and a tie keeps the out-of-place kernels (no copies aside).
+    workers=2: heavy layers split by output channels (partition/channels.py), sets
+    op.options["worker_ranges"]; such a build keeps weights dense, runs nothing in place
+    and gives each worker its own scratch.
     """
     g.kernel_set = kernels
     fuse_activations(g)
+    if workers > 1:
+        return _lower_workers(g)
     sparsify(g, max_density)
     flags = ("inplace", "stack_scratch", "reference_kernel")
     best = None
@@ -113,6 +120,16 @@ def lower(g: Graph, max_density: float = 0.5, kernels: str = "reference") -> tup
             op.options.pop(f, None)
         op.options.update(kept)
     return best[0], best[1]
+
+
+def _lower_workers(g: Graph):
+    ks = [(pos, REGISTRY[op.kind].lower(g, op)) for pos, op in enumerate(g.ops) if not REGISTRY[op.kind].alias]
+    ranges, _ = assign_workers(g, ks)
+    for pos, r in ranges.items():
+        g.ops[pos].options["worker_ranges"] = r
+    # Two workers run a split layer at once: each needs its own scratch (worker 1's follows worker 0's).
+    plan = plan_memory(g, {pos: k.scratch_bytes * (2 if pos in ranges else 1) for pos, k in ks})
+    return ks, plan
 
 
 def _trim_scratch(g: Graph, ks, plan):
@@ -159,7 +176,7 @@ def _manifest(g: Graph, prefix: str, kernels, plan: MemoryPlan, source_sha: str)
     for pos, op in enumerate(g.ops):
         spec = REGISTRY[op.kind]
         ops.append({"index": op.index, "kind": op.kind, "kernel": kmap[pos].func if pos in kmap else None,
-                    "sparse": op.options.get("sparse_report"),
+                    "sparse": op.options.get("sparse_report"), "worker_ranges": op.options.get("worker_ranges"),
                     "macs": spec.macs(g, op), "outputs": [{"tensor": o, "name": g.tensors[o].name,
                                                             "shape": list(g.tensors[o].shape),
                                                             "dtype": g.tensors[o].dtype} for o in op.outputs]})
@@ -169,7 +186,7 @@ def _manifest(g: Graph, prefix: str, kernels, plan: MemoryPlan, source_sha: str)
 
 def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena: str = "static",
           force: bool = False, calib=None, max_density: float = 0.5, quiet: bool = False,
-          board: str | None = None, fmt: str | None = None, kernels: str = "auto") -> BuildResult:
+          board: str | None = None, fmt: str | None = None, kernels: str = "auto", cores: int = 1) -> BuildResult:
     """Compile a model to a folder of C. See `tinyedge build --help`.
 
     model: an int8 .tflite, or a Keras model (.keras, .h5, SavedModel folder)
@@ -198,7 +215,8 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
     g = load_graph(data, prefix)
     files, result = compile_graph(g, prefix, hashlib.sha256(data).hexdigest(), target=target, fmt=fmt,
                                   arena=arena, max_density=max_density, kernels=kernels, force=force,
-                                  tflite=data, source=Path(model).name if isinstance(model, (str, Path)) else None)
+                                  tflite=data, source=Path(model).name if isinstance(model, (str, Path)) else None,
+                                  cores=cores)
     write_folder(out, files, force=force)
     result.out_dir = out
     return result
@@ -207,14 +225,16 @@ def build(model: str | Path, out_dir: str | Path, name: str | None = None, arena
 def compile_graph(g: Graph, prefix: str, source_sha: str, *, target=None, fmt: str = "c", arena: str = "static",
                   max_density: float = 0.5, kernels: str = "auto", force: bool = False, tflite: bytes | None = None,
                   source: str | None = None, extra: dict | None = None,
-                  extra_files: dict[str, bytes] | None = None, link: dict | None = None
+                  extra_files: dict[str, bytes] | None = None, link: dict | None = None, cores: int = 1
                   ) -> tuple[dict[str, bytes], BuildResult]:
     """Lower and render one graph: the output folder's files (not yet written) and what was built.
     tflite: the int8 model the graph was read from, written beside the C (None for a split's part);
     extra: more manifest keys, extra_files: more sources, link: frame functions (a split part's place
     in the chain, its frames: partition/split.py)."""
     kset = kernel_set(kernels, target)
-    ks, plan = lower(g, max_density, kset)
+    if cores not in (1, 2):
+        raise UsageError(f"--cores must be 1 or 2, not {cores}")
+    ks, plan = lower(g, max_density, kset, workers=cores)
     files = render_model(g, prefix, ks, plan, arena, link)
     files.update(runtime_files(ks))
     files.update(extra_files or {})
@@ -227,6 +247,9 @@ def compile_graph(g: Graph, prefix: str, source_sha: str, *, target=None, fmt: s
     manifest.update({"kernels": kset, "weights_bytes": weights, "constants_bytes": consts, "macs": macs,
                      "source": source, "tflite": f"{prefix}.tflite" if tflite is not None else None,
                      **(extra or {})})
+    if cores > 1:
+        _, worker_macs = assign_workers(g, ks)
+        manifest.update({"workers": cores, "worker_macs": worker_macs})
     manifest["files"] = sorted([*files, MANIFEST])
     if target is not None:
         manifest["board"] = target.name

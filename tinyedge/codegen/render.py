@@ -12,6 +12,7 @@ import numpy as np
 from ..ir import Graph
 from ..names import c_comment
 from ..ops.base import ConstArray, Kernel
+from ..partition.channels import RANGE_FIELDS
 from ..passes.plan_memory import MemoryPlan
 from ..resources import resource_dir
 
@@ -85,7 +86,7 @@ def render_model(g: Graph, prefix: str, kernels: list[tuple[int, Kernel]], plan:
             return used_consts[where]
         return f"(({t.ctype} *)(arena + {where}))"
 
-    params, steps = [], []
+    params, steps, worker_steps = [], [], []
     for pos, k in kernels:
         op = g.ops[pos]
         fields = []
@@ -108,6 +109,20 @@ def render_model(g: Graph, prefix: str, kernels: list[tuple[int, Kernel]], plan:
                   for o in op.outputs]
         steps.append({"comment": c_comment(f"op {op.index}: {op.kind} -> {g.tensors[op.outputs[0]].name}"),
                       "call": f"{k.func}({', '.join(args)});", "traces": traces})
+        ranges = op.options.get("worker_ranges")
+        if ranges:  # partition/channels.py: each worker its channel range and its own scratch
+            begin, end = RANGE_FIELDS[k.func]
+            calls = []
+            for w, (b, e) in enumerate(ranges):
+                params.append({"name": f"{pname}_w{w}", "type": k.params_type,
+                               "fields": fields + [(begin, c_int(b)), (end, c_int(e))]})
+                wargs = [f"&{pname}_w{w}", *args[1:]]
+                if k.scratch_bytes:
+                    wargs[-1] = f"(void *)(arena + {plan.scratch[pos] + w * k.scratch_bytes})"
+                calls.append(f"{k.func}({', '.join(wargs)});")
+            worker_steps.append({"comment": steps[-1]["comment"], "calls": calls})
+        else:
+            worker_steps.append({"comment": steps[-1]["comment"], "call": steps[-1]["call"]})
 
     copies = [{"dst": f"out{k}", "src": tensor_expr(src), "nbytes": g.tensors[src].nbytes}
               for k, src in plan.copies]
@@ -116,6 +131,7 @@ def render_model(g: Graph, prefix: str, kernels: list[tuple[int, Kernel]], plan:
         "arena_mode": arena_mode, "inputs": io_desc(g, g.inputs), "outputs": io_desc(g, g.outputs),
         "arrays": arrays, "params": params, "steps": steps, "copies": copies,
         "model_name": c_comment(g.name), "n_ops": len(kernels), "link": link,
+        "worker_steps": worker_steps if any("calls" in w for w in worker_steps) else None,
     }
     env = environment()
     return {

@@ -41,10 +41,15 @@ class DeviceModel:
     op_instructions: list[int] | None  # per op, when counted on an emulated core
     part_instructions: int | None
     source: str  # how the figures were obtained, for the plan table
+    # The same with the portable kernels: a part's build gives an op those when the fast kernel's
+    # scratch would raise that part's arena (compiler._trim_scratch).
+    op_seconds_reference: list[float] | None = None
 
-    def seconds(self, positions) -> float:
-        positions = list(positions)
-        return sum(self.op_seconds[p] for p in positions) + (self.part_seconds if positions else 0.0)
+    def seconds(self, positions, reference=()) -> float:
+        positions, reference = list(positions), set(reference)
+        slow = self.op_seconds_reference or self.op_seconds
+        return (sum(slow[p] if p in reference else self.op_seconds[p] for p in positions)
+                + (self.part_seconds if positions else 0.0))
 
 
 def _cache_path(key: str) -> Path:
@@ -106,6 +111,18 @@ def _host_seconds(g: Graph, sha: str) -> tuple[list[float], float]:
     return [w * scale for w in weights], 0.0
 
 
+def _cached_counts(g: Graph, sha: str, proxy, kset: str) -> tuple[list[int], int]:
+    key = hashlib.sha256(f"{CACHE_VERSION} {sha} {len(g.ops)} {proxy.name} {kset}".encode()).hexdigest()[:32]
+    path = _cache_path(key)
+    if path.is_file():
+        counts, part = json.loads(path.read_text())
+        return counts, part
+    counts, part = _qemu_counts(g, sha, proxy, kset)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([counts, part]))
+    return counts, part
+
+
 def device_model(g: Graph, sha: str, board_name: str, kernels: str = "auto") -> DeviceModel:
     """Per-op seconds of the (prepared) graph on ``board_name``, cached by model, board and kernels."""
     from ..compiler import kernel_set
@@ -121,20 +138,13 @@ def device_model(g: Graph, sha: str, board_name: str, kernels: str = "auto") -> 
                             f"this computer: generated C timed (median of {HOST_RUNS}), shared by MACs")
     else:
         proxy, factor = _emulated_proxy(board)
-        key = hashlib.sha256(f"{CACHE_VERSION} {sha} {len(g.ops)} {proxy.name} {kset}".encode()).hexdigest()[:32]
-        path = _cache_path(key)
-        if path.is_file():
-            counts, part = json.loads(path.read_text())
-        else:
-            counts, part = _qemu_counts(g, sha, proxy, kset)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps([counts, part]))
-        counts = [round(c * factor) for c in counts]
-        part = round(part * factor)
+        counts, part = _cached_counts(g, sha, proxy, kset)
+        ref = _cached_counts(g, sha, proxy, "reference")[0] if kset != "reference" else counts
         hz = float(board.clock_hz)
         how = f"{proxy.name} instruction counts" + (f" x {factor:g}" if factor != 1.0 else "")
-        return DeviceModel(board.name, [c / hz for c in counts], part / hz, counts, part,
-                           f"{how} ({kset} kernels) at {hz / 1e6:g} MHz")
+        return DeviceModel(board.name, [c * factor / hz for c in counts], part * factor / hz,
+                           [round(c * factor) for c in counts], round(part * factor),
+                           f"{how} ({kset} kernels) at {hz / 1e6:g} MHz", [c * factor / hz for c in ref])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(model)))
     return model

@@ -55,6 +55,8 @@ def compile_library(out_dir: str | Path, trace: bool = False, extra_flags: list[
     if shutil.which(cc) is None:
         raise ToolchainError(f"C compiler '{cc}' not found; install gcc (apt-get install gcc) or set CC")
     flags = CFLAGS + (["-DTE_TRACE"] if trace else []) + list(extra_flags or [])
+    if manifest.get("workers", 1) > 1:  # the pthread runner of a --cores 2 build
+        flags += ["-DTE_PTHREADS", "-pthread"]
     srcs = sources(out_dir, manifest)
     h = hashlib.sha256(" ".join([cc, *flags]).encode())
     for f in sorted(manifest["files"]):
@@ -95,6 +97,8 @@ class HostModel:
         cdef = f"int32_t {p}_invoke_with_arena({', '.join(args)});"
         if self.trace:
             cdef += f"\nvoid {p}_set_trace(void (*fn)(int32_t, int32_t, const void *, int32_t));"
+        if m.get("workers", 1) > 1:  # --cores 2: the two-worker entry through the pthread runner
+            cdef += f"\nint32_t {p}_invoke_threads({', '.join(args)});"
         if m.get("link"):  # a split model's part: its frame functions
             cdef += (f"\nint32_t {p}_pack_output(int32_t k, const void *data, uint8_t *buf, uint32_t cap);"
                      f"\nint32_t {p}_unpack_input(int32_t k, const uint8_t *buf, uint32_t len, void *data);")
@@ -156,6 +160,16 @@ class HostModel:
             return outs, records
         return outs
 
+
+    def run_threads(self, inputs) -> list[np.ndarray]:
+        """A --cores 2 build on two host threads (worker 0 here, worker 1 on a pthread)."""
+        xs = self.prepare_inputs(inputs)
+        outs = [np.zeros(s["shape"], NP_TYPES[s["dtype"]]) for s in self.manifest["outputs"]]
+        specs = self.manifest["inputs"] + self.manifest["outputs"]
+        ptrs = [self.ffi.from_buffer(C_TYPES[s["dtype"]] + "[]", a) for s, a in zip(specs, xs + outs)]
+        if getattr(self.lib, f"{self.manifest['prefix']}_invoke_threads")(self._arena, *ptrs) != 0:
+            raise ToolchainError("could not start the second worker thread")
+        return outs
 
     def pack_output(self, k: int, data: np.ndarray) -> bytes:
         """Output k of a split part as the frame its C sends (tinyedge/te_frame.h)."""
