@@ -55,8 +55,74 @@ def _bars(plt, values: list[int], labels: list[str], title: str, ylabel: str) ->
     return _png(fig)
 
 
+def _split_plot(plt, rows: list[dict], title: str) -> str:
+    """Latency of every candidate split, stacked: device A, the link, device B; the choice hatched."""
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    xs = range(len(rows))
+    a = [r["a_ms"] for r in rows]
+    link = [r["link_ms"] for r in rows]
+    b = [r["b_ms"] for r in rows]
+    ax.bar(xs, a, color="#4477aa", label="device A")
+    ax.bar(xs, link, bottom=a, color="#ee6677", label="link")
+    ax.bar(xs, b, bottom=[x + y for x, y in zip(a, link)], color="#228833", label="device B")
+    for i, r in enumerate(rows):
+        if r["chosen"]:
+            ax.bar([i], [r["latency_ms"]], fill=False, hatch="//", edgecolor="black", label="chosen")
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels([r["label"][:26] for r in rows], rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("ms")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _page(title: str, body: str) -> str:
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td:nth-child(2),td:nth-child(5){{text-align:left}}
+img{{max-width:100%}}</style></head><body>
+<h1>{html.escape(title)}</h1>
+{body}
+</body></html>
+"""
+
+
+def _write(path: Path, page: str) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write_split_report(out_dir: Path, path: Path) -> Path:
+    """A split folder: its parts, the tensors that cross, and (planner-chosen splits) every candidate."""
+    info = json.loads((out_dir / "split.json").read_text())
+    esc = html.escape
+    parts = "".join(f"<tr><td>{p['dir'][4:]}</td><td>{esc(p['board'])}</td><td>{p['ops'][0]}-{p['ops'][-1]}</td>"
+                    f"<td>{p['macs']:,}</td><td>{p['arena_bytes']:,}</td><td>{p['flash_bytes']:,}</td></tr>"
+                    for p in info["parts"])
+    crossing = "".join(f"<tr><td>{b['from_part']} &rarr; {b['to_part']}</td><td>{esc(t['name'])}</td>"
+                       f"<td>{'x'.join(map(str, t['shape']))}</td><td>{t['nbytes']:,}</td><td>{t['frame_bytes']:,}</td></tr>"
+                       for b in info["boundaries"] for t in b["tensors"])
+    body = (f"<table><tr><th>part</th><th>board</th><th>ops</th><th>MACs</th><th>arena</th><th>flash</th></tr>"
+            f"{parts}</table><h2>Tensors crossing</h2><table><tr><th>cut</th><th>tensor</th><th>shape</th>"
+            f"<th>bytes</th><th>framed</th></tr>{crossing}</table>")
+    plan = info.get("plan")
+    if plan:
+        plt = _plt()
+        link = (info.get("link") or {}).get("name", "?")
+        img = _split_plot(plt, plan["candidates"], f"End-to-end latency per candidate split over {link}, "
+                                                   f"minimizing {plan['minimize']}")
+        plt.close("all")
+        body += f'<h2>Candidate splits</h2><img alt="candidate splits" src="{img}">'
+    return _write(path, _page(f"tinyedge split report: {out_dir.name}", body))
+
+
 def write_report(out_dir: str | Path, path: str | Path, profile: str | Path | None = None) -> Path:
     out_dir, path = Path(out_dir), Path(path)
+    if (out_dir / "split.json").is_file():
+        return write_split_report(out_dir, path)
     info = inspect(out_dir)
     prof = None
     if profile is not None:
