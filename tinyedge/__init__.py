@@ -31,4 +31,22 @@ def emulate(out_dir, inputs, trace=False):
     return _emulate(out_dir, inputs, trace=trace)
 
 
-__all__ = ["compile", "emulate", "TinyedgeError", "__version__"]
+def split(model, out_dir, at=None, devices=None, link=None, minimize="latency", max_crossing=2, kernels="auto",
+          name=None, force=False):
+    """Split a model into parts (out_dir/part0, part1, ..., split.json). See `tinyedge split --help`.
+
+    at: the layer(s) to cut after; or leave it out and give devices="A,B" and link: the planner
+    picks the split that minimizes `minimize` ("latency", "device-energy", "link-bytes").
+    """
+    from .partition.split import split as _split
+    return _split(model, out_dir, at=at, devices=devices, link=link, minimize=minimize,
+                  max_crossing=max_crossing, kernels=kernels, name=name, force=force)
+
+
+def plan_split(model, devices, link="uart-921600", minimize="latency", max_crossing=2, kernels="auto"):
+    """Every two-part split of a model between devices "A,B" over a link, costed; the choice has .chosen."""
+    from .partition.split import plan_split as _plan
+    return _plan(model, devices, link, minimize, max_crossing, kernels)
+
+
+__all__ = ["compile", "emulate", "split", "plan_split", "TinyedgeError", "__version__"]
