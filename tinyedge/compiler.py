@@ -235,7 +235,7 @@ def compile_graph(g: Graph, prefix: str, source_sha: str, *, target=None, fmt: s
     if cores not in (1, 2):
         raise UsageError(f"--cores must be 1 or 2, not {cores}")
     ks, plan = lower(g, max_density, kset, workers=cores)
-    files = render_model(g, prefix, ks, plan, arena, link)
+    files = render_model(g, prefix, ks, plan, arena, link, workers=cores)
     files.update(runtime_files(ks))
     files.update(extra_files or {})
     if tflite is not None:

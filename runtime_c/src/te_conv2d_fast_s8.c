@@ -11,7 +11,12 @@
  * Scratch layout, K taps per column:
  *  DSP: taps in quads, each quad as [c0: x0 x2 x1 x3][c1: x0 x2 x1 x3]
  *       (te_fast_mac.h), then the K % 4 last taps as (c0, c1) pairs;
- *  else: column 0 then column 1, in order. */
+ *  else: column 0 then column 1, in order.
+ *
+ * A channel range [oc_begin, oc_end) (te_kernels.h) narrows each group's
+ * channels to their part of the range, and groups outside it are skipped
+ * (no im2col); filter rows, bias and requantization stay absolute. Any
+ * range works, groups included (a range may cross group boundaries). */
 #include "tinyedge/te_kernels_fast.h"
 #include "te_fast_mac.h"
 
@@ -481,9 +486,10 @@ static void te_conv_channels(const te_conv_ctx_t *xp, const int16_t *col, const 
 }
 
 /* A multiplier of INT32_MIN (never produced by the converter, but handled
- * by the reference): the reference loop, with te_requantize. */
+ * by the reference): the reference loop, with te_requantize, over output
+ * channels [oc_begin, oc_end). */
 static void te_conv_plain(const te_conv_params_t *p, const int8_t *input, const int8_t *filter,
-                          const int32_t *bias, int8_t *output)
+                          const int32_t *bias, int8_t *output, int32_t oc_begin, int32_t oc_end)
 {
     const int32_t fic = p->filter_in_c;
     const int32_t fpg = p->out_c / (p->in_c / fic);
@@ -491,7 +497,7 @@ static void te_conv_plain(const te_conv_params_t *p, const int8_t *input, const 
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
             for (ox = 0; ox < p->out_w; ++ox) {
-                for (oc = 0; oc < p->out_c; ++oc) {
+                for (oc = oc_begin; oc < oc_end; ++oc) {
                     int32_t acc = bias ? bias[oc] : 0;
                     for (ky = 0; ky < p->k_h; ++ky) {
                         const int32_t iy = oy * p->stride_h - p->pad_h + p->dil_h * ky;
@@ -535,15 +541,18 @@ void te_conv2d_fast_s8(const te_conv_params_t *p, const int8_t *input, const int
     const int32_t in_size = p->in_h * p->in_w * p->in_c;
     const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
     const int32_t pad_h = p->pad_h, pad_w = p->pad_w;
+    const int32_t oc_begin = p->oc_begin, oc_end = p->oc_end ? p->oc_end : out_c;
+    /* the groups with channels in the range: [g_begin, g_end) */
+    const int32_t g_begin = oc_begin / fpg, g_end = (oc_end + fpg - 1) / fpg;
     int16_t *col = (int16_t *)scratch;
     int32_t stack_col[TE_CONV2D_STACK_WORDS]; /* scratch NULL: short columns fit here */
     te_conv_ctx_t x;
     te_col_ctx_t cx;
     int32_t b, n, g;
 
-    x.mode = te_fast_rq_mode(p->mult, p->shift, out_c, p->out_offset);
+    x.mode = te_fast_rq_mode(p->mult + oc_begin, p->shift + oc_begin, oc_end - oc_begin, p->out_offset);
     if (x.mode == 0) {
-        te_conv_plain(p, input, filter, bias, output);
+        te_conv_plain(p, input, filter, bias, output, oc_begin, oc_end);
         return;
     }
     x.bias = bias;
@@ -552,7 +561,7 @@ void te_conv2d_fast_s8(const te_conv_params_t *p, const int8_t *input, const int
     x.k = p->k_h * p->k_w * fic;
     if (col == NULL) { /* the planner gave no scratch (it would have raised the arena's peak) */
         if (TE_CONV2D_FAST_SCRATCH(p->k_h, p->k_w, fic) > (int32_t)sizeof(stack_col)) {
-            te_conv_plain(p, input, filter, bias, output);
+            te_conv_plain(p, input, filter, bias, output, oc_begin, oc_end);
             return;
         }
         col = (int16_t *)stack_col;
@@ -586,10 +595,13 @@ void te_conv2d_fast_s8(const te_conv_params_t *p, const int8_t *input, const int
                     ++oy1;
                 }
             }
-            for (g = 0; g < groups; ++g) {
+            for (g = g_begin; g < g_end; ++g) {
+                /* the group's channels within the range */
+                const int32_t c0 = g * fpg > oc_begin ? g * fpg : oc_begin;
+                const int32_t c1 = (g + 1) * fpg < oc_end ? (g + 1) * fpg : oc_end;
                 te_im2col(&cx, col, 0, in_b + g * fic, oy0 * stride_h - pad_h, ox0 * stride_w - pad_w, x.k);
                 te_im2col(&cx, col, 1, in_b + g * fic, oy1 * stride_h - pad_h, ox1 * stride_w - pad_w, x.k);
-                te_conv_channels(&x, col, filter + g * fpg * x.k, g * fpg, (g + 1) * fpg, out0, out1);
+                te_conv_channels(&x, col, filter + c0 * x.k, c0, c1, out0, out1);
             }
             /* next pair starts two pixels on */
             oy0 = oy1;

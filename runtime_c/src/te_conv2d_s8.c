@@ -1,6 +1,7 @@
 /* CONV_2D, int8 activations, int8 per-channel weights, int32 bias.
  * Reference loop order; padding is skipped, not materialised. Bit-exact
- * with TFLM's reference_integer_ops::ConvPerChannel, groups included. */
+ * with TFLM's reference_integer_ops::ConvPerChannel, groups included.
+ * Output channels [oc_begin, oc_end) only (te_kernels.h). */
 #include "tinyedge/te_kernels.h"
 #include "te_fixedpoint.h"
 
@@ -9,13 +10,14 @@ void te_conv2d_s8(const te_conv_params_t *p, const int8_t *input,
 {
     const int32_t fic = p->filter_in_c;
     const int32_t filters_per_group = p->out_c / (p->in_c / fic);
+    const int32_t oc_begin = p->oc_begin, oc_end = p->oc_end ? p->oc_end : p->out_c;
     int32_t b, oy, ox, oc, ky, kx, ic;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_h;
             for (ox = 0; ox < p->out_w; ++ox) {
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                for (oc = 0; oc < p->out_c; ++oc) {
+                for (oc = oc_begin; oc < oc_end; ++oc) {
                     const int32_t group_base = (oc / filters_per_group) * fic;
                     int32_t acc = 0;
                     for (ky = 0; ky < p->k_h; ++ky) {

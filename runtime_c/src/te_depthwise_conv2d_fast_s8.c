@@ -11,6 +11,12 @@
  * registers, in inline assembly (gcc cannot keep that many values in
  * registers; see "DSP path" below): about 3 instructions per MAC for 3x3,
  * against about 36 for the reference.
+ *
+ * A channel range [oc_begin, oc_end) (te_kernels.h): the portable path
+ * takes any range (its chunks start at oc_begin); the DSP path takes ranges
+ * with depth multiplier 1 at least 4 channels wide (its blocks start at
+ * oc_begin, a last block on the range's last 4 channels), others go to the
+ * portable path. Filter, bias and requantization stay absolute.
  */
 #include <string.h>
 
@@ -89,9 +95,9 @@ static inline void te_dw_mac16x(int32_t *restrict acc, const int8_t *restrict f,
 
 /* Any depth multiplier, TE_DW_ROW output channels at a time: per chunk, the
  * requantization constants (te_requantize_small's rounding term, or 0 for
- * te_fast_requantize), then the pixels. */
+ * te_fast_requantize), then the pixels. Output channels [oc_begin, oc_end). */
 static void te_dw_portable(const te_conv_params_t *p, const int8_t *input, const int8_t *filter,
-                           const int32_t *bias, int8_t *output)
+                           const int32_t *bias, int8_t *output, int32_t oc_begin, int32_t oc_end)
 {
     /* locals: the int8 stores to output could alias *p */
     const int32_t dm = p->depth_mult, off = p->in_offset, out_off = p->out_offset;
@@ -103,8 +109,8 @@ static void te_dw_portable(const te_conv_params_t *p, const int8_t *input, const
     const int32_t mul16 = TE_DW_VECTOR && off >= -127 && off <= 128;
     int32_t acc[TE_DW_ROW], round[TE_DW_ROW], xe[TE_DW_ROW];
     int32_t b, oy, ox, ky, kx, ky0, ky1, kx0, kx1, c0, n, j;
-    for (c0 = 0; c0 < out_c; c0 += n) {
-        n = out_c - c0 < TE_DW_ROW ? out_c - c0 : TE_DW_ROW;
+    for (c0 = oc_begin; c0 < oc_end; c0 += n) {
+        n = oc_end - c0 < TE_DW_ROW ? oc_end - c0 : TE_DW_ROW;
         for (j = 0; j < n; ++j) { /* 2^right (1 + 2 out_off) is never 0 */
             const int32_t sh = shift[c0 + j];
             round[j] = small_ok && mult[c0 + j] > 0 && sh <= 0 && sh >= -21 ? te_requant_round(-sh, out_off) : 0;
@@ -582,10 +588,10 @@ static void te_dw_run(const te_conv_params_t *p, const int8_t *input, int8_t *ou
     }
 }
 
-/* Through the DSP path: 0 (nothing or part written) when the layer does not
- * fit it. */
+/* Through the DSP path: 0 (nothing or part of the range written) when the
+ * layer or the range [oc_begin, oc_end) does not fit it. */
 static int32_t te_dw_dsp(const te_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
-                         int8_t *output)
+                         int8_t *output, int32_t oc_begin, int32_t oc_end)
 {
     int32_t rec[TE_DW_BUF];
     int8_t pad[4 * TE_DW_BLOCKS];
@@ -594,10 +600,13 @@ static int32_t te_dw_dsp(const te_conv_params_t *p, const int8_t *input, const i
     const int32_t recw = p->k_h == 3 && p->k_w == 3 ? TE_DW_REC3X3 : TE_DW_B_FILTER + 4 * ((taps + 1) / 2);
     /* blocks per chunk: as many records as fit, at most TE_DW_BLOCKS (pad, tmp) */
     const int32_t chunk = TE_DW_BUF / recw < TE_DW_BLOCKS ? TE_DW_BUF / recw : TE_DW_BLOCKS;
+    /* input channels [ic_begin, ic_end): the range (depth multiplier 1), or all */
+    const int32_t whole = oc_begin == 0 && oc_end == p->out_c;
+    const int32_t ic_begin = whole ? 0 : oc_begin, ic_end = whole ? in_c : oc_end;
     int32_t blim, m, ic0, nblk;
-    if (in_c < 4 || p->out_c != in_c * p->depth_mult || off < -127 || off > 128 || p->out_offset < -256 ||
-        p->out_offset > 256 || p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max ||
-        taps > TE_DW_MAXTAPS || chunk < 1) {
+    if ((!whole && p->depth_mult != 1) || ic_end - ic_begin < 4 || p->out_c != in_c * p->depth_mult ||
+        off < -127 || off > 128 || p->out_offset < -256 || p->out_offset > 256 || p->act_min < -128 ||
+        p->act_max > 127 || p->act_min > p->act_max || taps > TE_DW_MAXTAPS || chunk < 1) {
         return 0;
     }
     /* |accumulator| < 2^30 for te_requantize_small, partial sums included:
@@ -607,10 +616,10 @@ static int32_t te_dw_dsp(const te_conv_params_t *p, const int8_t *input, const i
     ctx.lo8 = ((uint32_t)p->act_min & 0xFFu) * 0x01010101u;
     ctx.hi8 = ((uint32_t)p->act_max & 0xFFu) * 0x01010101u;
     for (m = 0; m < p->depth_mult; ++m) {
-        for (ic0 = 0; ic0 < in_c; ic0 += 4 * nblk) {
-            nblk = (in_c - ic0) / 4 < chunk ? (in_c - ic0) / 4 : chunk;
-            if (nblk == 0) { /* the last in_c % 4 channels: a block on the last 4 */
-                ic0 = in_c - 4;
+        for (ic0 = ic_begin; ic0 < ic_end; ic0 += 4 * nblk) {
+            nblk = (ic_end - ic0) / 4 < chunk ? (ic_end - ic0) / 4 : chunk;
+            if (nblk == 0) { /* the last (ic_end - ic_begin) % 4 channels: a block on the last 4 */
+                ic0 = ic_end - 4;
                 nblk = 1;
             }
             if (!te_dw_prepare(p, filter, bias, ic0, nblk, m, blim, rec)) {
@@ -631,10 +640,11 @@ void te_depthwise_conv2d_fast_s8(const te_conv_params_t *p, const int8_t *input,
     te_depthwise_conv2d_s8(p, input, filter, bias, output);
     return;
 #endif
+    const int32_t oc_begin = p->oc_begin, oc_end = p->oc_end ? p->oc_end : p->out_c;
 #if TE_DW_DSP
-    if (te_dw_dsp(p, input, filter, bias, output)) {
+    if (te_dw_dsp(p, input, filter, bias, output, oc_begin, oc_end)) {
         return;
     }
 #endif
-    te_dw_portable(p, input, filter, bias, output);
+    te_dw_portable(p, input, filter, bias, output, oc_begin, oc_end);
 }

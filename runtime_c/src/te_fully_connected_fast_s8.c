@@ -7,7 +7,9 @@
  * sums of up to TE_FC_ROWS rows stay on the stack across chunks, so with
  * in_depth above one chunk a chunk is widened once per TE_FC_ROWS rows.
  * A nonzero filter offset (the int8 converter never makes one) or an
- * INT32_MIN multiplier takes a plain loop. */
+ * INT32_MIN multiplier takes a plain loop. With a range [o_begin, o_end)
+ * (te_kernels.h) the blocks of rows start at o_begin; filter rows, bias and
+ * requantization stay absolute. */
 #include "tinyedge/te_kernels_fast.h"
 #include "te_fast_mac.h"
 
@@ -170,14 +172,15 @@ static void te_fc_rows(const int8_t *w, int32_t stride, const int16_t *buf, int3
     }
 }
 
-/* Any filter offset, any multiplier: the reference loop. */
+/* Any filter offset, any multiplier: the reference loop, outputs
+ * [o_begin, o_end). */
 static void te_fc_plain(const te_fc_params_t *p, const int8_t *input, const int8_t *filter,
-                        const int32_t *bias, int8_t *output)
+                        const int32_t *bias, int8_t *output, int32_t o_begin, int32_t o_end)
 {
     int32_t b, o, i;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *x = input + b * p->in_depth;
-        for (o = 0; o < p->out_depth; ++o) {
+        for (o = o_begin; o < o_end; ++o) {
             const int8_t *w = filter + o * p->in_depth;
             const int32_t ch = p->per_channel ? o : 0;
             int32_t acc = bias ? bias[o] : 0;
@@ -224,7 +227,10 @@ void te_fully_connected_fast_s8(const te_fc_params_t *p, const int8_t *input, co
 #endif
     const int32_t in = p->in_depth;
     const int32_t out = p->out_depth;
-    const int32_t mode = te_fast_rq_mode(p->mult, p->shift, p->per_channel ? out : 1, p->out_offset);
+    const int32_t o_begin = p->o_begin, o_end = p->o_end ? p->o_end : out;
+    const int32_t mode = p->per_channel ? te_fast_rq_mode(p->mult + o_begin, p->shift + o_begin, o_end - o_begin,
+                                                          p->out_offset)
+                                        : te_fast_rq_mode(p->mult, p->shift, 1, p->out_offset);
     const int32_t full = p->act_min == -128 && p->act_max == 127;
     const int32_t in_off = p->in_offset;
     const int32_t one_chunk = in <= TE_FC_CHUNK;
@@ -233,7 +239,7 @@ void te_fully_connected_fast_s8(const te_fc_params_t *p, const int8_t *input, co
     int32_t b, r0, r, c0;
 
     if (p->filter_offset != 0 || mode == 0) {
-        te_fc_plain(p, input, filter, bias, output);
+        te_fc_plain(p, input, filter, bias, output, o_begin, o_end);
         return;
     }
     for (b = 0; b < p->batches; ++b) {
@@ -242,8 +248,8 @@ void te_fully_connected_fast_s8(const te_fc_params_t *p, const int8_t *input, co
         if (one_chunk) {
             te_fc_widen(buf, x, in, in_off);
         }
-        for (r0 = 0; r0 < out; r0 += TE_FC_ROWS) {
-            const int32_t nr = out - r0 < TE_FC_ROWS ? out - r0 : TE_FC_ROWS;
+        for (r0 = o_begin; r0 < o_end; r0 += TE_FC_ROWS) {
+            const int32_t nr = o_end - r0 < TE_FC_ROWS ? o_end - r0 : TE_FC_ROWS;
             for (r = 0; r < nr; ++r) {
                 acc[r] = bias ? bias[r0 + r] : 0;
             }

@@ -61,8 +61,9 @@ def io_desc(g: Graph, indices: list[int]) -> list[dict]:
 
 
 def render_model(g: Graph, prefix: str, kernels: list[tuple[int, Kernel]], plan: MemoryPlan,
-                 arena_mode: str = "static", link: dict | None = None) -> dict[str, bytes]:
-    """<prefix>_model.h and .c. link: a split part's frames (partition/split.py), or None."""
+                 arena_mode: str = "static", link: dict | None = None, workers: int = 1) -> dict[str, bytes]:
+    """<prefix>_model.h and .c. link: a split part's frames (partition/split.py), or None;
+    workers 2: the two-worker entry points too (partition/channels.py)."""
     arrays: list[dict] = []
     used_consts: dict[int, str] = {}
 
@@ -131,7 +132,7 @@ def render_model(g: Graph, prefix: str, kernels: list[tuple[int, Kernel]], plan:
         "arena_mode": arena_mode, "inputs": io_desc(g, g.inputs), "outputs": io_desc(g, g.outputs),
         "arrays": arrays, "params": params, "steps": steps, "copies": copies,
         "model_name": c_comment(g.name), "n_ops": len(kernels), "link": link,
-        "worker_steps": worker_steps if any("calls" in w for w in worker_steps) else None,
+        "worker_steps": worker_steps if workers > 1 else None,
     }
     env = environment()
     return {

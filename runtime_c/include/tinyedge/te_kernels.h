@@ -33,7 +33,25 @@ typedef struct {
     int32_t act_min, act_max;
     const int32_t *mult;  /* const data, one per output channel */
     const int32_t *shift; /* const data, one per output channel */
+    int32_t oc_begin, oc_end; /* output channels this call computes: [oc_begin, oc_end); oc_end == 0 means all (out_c) */
 } te_conv_params_t;
+
+/* Channel ranges (oc_begin, oc_end; te_fc_params_t's o_begin, o_end): two
+ * workers can run the same kernel on the whole input and write disjoint
+ * channel ranges of the whole output (NHWC, strides unchanged). A call
+ * computes and writes only output channels [oc_begin, oc_end) of every
+ * pixel (oc_end == 0 stands for out_c, so a zero-initialized struct means
+ * the whole layer) and touches no other output byte; those channels are
+ * bit-exact with the full call's. bias, filter, mult and shift stay
+ * indexed by the absolute channel, groups included (a range may cross
+ * group boundaries). Every kernel is correct for any 0 <= oc_begin <
+ * oc_end <= out_c; the rules that keep the fast kernels on their fast
+ * paths, which the compiler respects when it splits a layer:
+ *  - oc_begin a multiple of 4, oc_end a multiple of 4 or out_c;
+ *  - DEPTHWISE_CONV_2D: depth_mult 1 and oc_end - oc_begin >= 4 (the
+ *    in_c % 4 channels go in a block on the range's last 4); other ranges
+ *    take the fast kernel's portable loop (slower on DSP cores).
+ * The in-place and sparse kernels take the whole layer: leave both 0. */
 
 /* CONV_2D, int8 per-channel; filter [out_c][k_h][k_w][filter_in_c]. */
 void te_conv2d_s8(const te_conv_params_t *p, const int8_t *input,
@@ -53,9 +71,12 @@ typedef struct {
     int32_t per_channel;  /* 0: mult[0]/shift[0] for all outputs */
     const int32_t *mult;  /* const data */
     const int32_t *shift; /* const data */
+    int32_t o_begin, o_end; /* output units this call computes; o_end == 0: all */
 } te_fc_params_t;
 
-/* FULLY_CONNECTED, int8; filter [out_depth][in_depth]. */
+/* FULLY_CONNECTED, int8; filter [out_depth][in_depth]. Units [o_begin,
+ * o_end) of every batch row, as the channel ranges above (any range is
+ * correct; the compiler splits at multiples of 4). */
 void te_fully_connected_s8(const te_fc_params_t *p, const int8_t *input,
                            const int8_t *filter, const int32_t *bias,
                            int8_t *output);
