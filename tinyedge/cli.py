@@ -552,5 +552,9 @@ def list_errors():
         click.echo(f"{code}  {text}")
 
 
+from .federated.cli import federate  # noqa: E402  (Flower, Ray and TF load only when it runs)
+
+main.add_command(federate)
+
 if __name__ == "__main__":
     main()

@@ -123,6 +123,10 @@ def write_report(out_dir: str | Path, path: str | Path, profile: str | Path | No
     out_dir, path = Path(out_dir), Path(path)
     if (out_dir / "split.json").is_file():
         return write_split_report(out_dir, path)
+    if (out_dir / "federated.json").is_file():
+        from .federated.report import federated_section
+        return _write(path, _page(f"tinyedge federated report: {out_dir.name}",
+                                  federated_section(out_dir / "federated.json")))
     info = inspect(out_dir)
     prof = None
     if profile is not None:
