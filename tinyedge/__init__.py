@@ -7,6 +7,16 @@
 
 __version__ = "0.1.0"
 
+import os as _os
+
+# TensorFlow (imported lazily, for Keras models) stays quiet on stderr, where
+# tinyedge prints its one-line errors. oneDNN off: its float results vary with
+# the CPU's instruction set, and the converter's calibration runs in float, so
+# with it on the same model could quantize differently on another machine;
+# off, TF 2.21 also prints nothing at import.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+_os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
 from .errors import TinyedgeError  # noqa: E402
 
 
