@@ -89,13 +89,15 @@ def random_binary(seed: int, kind: str):
     return model, cfg, rng, calib
 
 
-def check_random_model(kind: str, seed: int, tmp_path) -> None:
-    """random_binary(seed, kind), converted: tinyedge runs a `kind` op, bit-exact with TFLM."""
+def check_random_model(kind: str, seed: int, tmp_path) -> set[str]:
+    """random_binary(seed, kind), converted: tinyedge runs a `kind` op, bit-exact with TFLM.
+    Returns the kernels the `kind` ops were built with."""
     model, cfg, rng, calib = random_binary(seed, kind)
     print(f"seed={seed} {cfg}")
     tfl = to_int8_tflite(model, rng, calib=calib)
     manifest = assert_bitexact(tfl, tmp_path, seed, label=kind)
     assert any(op["kind"] == kind for op in manifest["ops"]), [op["kind"] for op in manifest["ops"]]
+    return {op["kernel"] for op in manifest["ops"] if op["kind"] == kind}
 
 
 def patch_quant(tfl: bytes, quants: dict) -> bytes:
@@ -111,8 +113,10 @@ def patch_quant(tfl: bytes, quants: dict) -> bytes:
     return bytes(buf)
 
 
-def check_every_pair(kind: str, case: int, quant: tuple[list, list], tmp_path) -> None:
-    """Every (x, y) int8 pair through one `kind` op, equal with TFLM.
+def check_every_pair(kind: str, case: int, quant: tuple[list, list], tmp_path,
+                     kernels: tuple[str, ...] = ("auto",)) -> list[str]:
+    """Every (x, y) int8 pair through one `kind` op, equal with TFLM, built with each kernel
+    set of `kernels`; returns the kernel each build ran the op with.
 
     quant: the scales and zero points (input 1, input 2, output) that overwrite
     the converted model's. The test files pick them where computing the
@@ -143,7 +147,6 @@ def check_every_pair(kind: str, case: int, quant: tuple[list, list], tmp_path) -
             quants[r.inputs[0]] = quants[r.outputs[0]]
     tfl = patch_quant(tfl, quants)
     (tmp_path / "m.tflite").write_bytes(tfl)
-    tinyedge.compile(tmp_path / "m.tflite", tmp_path / "out", name="m")
     values = np.arange(-128, 128, dtype=np.int8)
     xs = [np.repeat(values, 256).reshape(1, n), np.tile(values, 256).reshape(1, n)]
     ref = runtime.Interpreter.from_bytes(tfl, arena_size=1 << 20)  # the default is too small here
@@ -151,6 +154,13 @@ def check_every_pair(kind: str, case: int, quant: tuple[list, list], tmp_path) -
         ref.set_input(x, i)
     ref.invoke()
     want = np.array(ref.get_output(0))
-    got = load(tmp_path / "out").run(xs)[0]
-    bad = np.flatnonzero(want.reshape(-1) != got.reshape(-1))
-    assert bad.size == 0, f"{kind} case={case}: {bad.size} pairs differ, first at {bad[:5]}"
+    used = []
+    for kset in kernels:
+        out = tmp_path / f"out-{kset}"
+        tinyedge.compile(tmp_path / "m.tflite", out, name="m", kernels=kset)
+        hm = load(out)
+        used += [op["kernel"] for op in hm.manifest["ops"] if op["kind"] == kind]
+        got = hm.run(xs)[0]
+        bad = np.flatnonzero(want.reshape(-1) != got.reshape(-1))
+        assert bad.size == 0, f"{kind} case={case} kernels={kset}: {bad.size} pairs differ, first at {bad[:5]}"
+    return used

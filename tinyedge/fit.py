@@ -19,13 +19,13 @@ from .errors import BoardFitError
 
 KERNEL_CODE_BYTES = {  # runtime_c/src/<name>.c, Cortex-M4, -Os
     "te_logistic_s8": 28, "te_tanh_s8": 28, "te_relu6_s8": 36, "te_dequantize_s8": 44, "te_max_pool2d_s8": 72,
-    "te_avg_pool2d_s8": 94, "te_maximum_minimum_s8": 118, "te_concatenation_s8": 132, "te_quantize_s8": 152,
+    "te_maximum_minimum_s8": 118, "te_concatenation_s8": 132, "te_quantize_s8": 152,
     "te_batch_to_space_nd_s8": 162, "te_space_to_batch_nd_s8": 174, "te_requantize_s8": 188,
     "te_broadcast_s8": 200, "te_leaky_relu_s8": 202, "te_pool2d_s8": 230, "te_mul_s8": 236, "te_pad_s8": 240,
     "te_sigmoid_s8": 260, "te_fully_connected_s8": 284, "te_add_sub_s8": 288,
     "te_fully_connected_sparse_s8": 336, "te_softmax_s8": 372, "te_hard_swish_s8": 412,
-    "te_depthwise_conv2d_s8": 444, "te_conv2d_s8": 472, "te_mean_s8": 504, "te_conv2d_sparse_s8": 684,
-    "te_fixedpoint_math": 712,
+    "te_depthwise_conv2d_s8": 444, "te_conv2d_s8": 472, "te_mean_s8": 504, "te_avg_pool2d_s8": 674,
+    "te_conv2d_sparse_s8": 684, "te_fixedpoint_math": 712, "te_add_sub_fast_s8": 1760,
 }
 UNKNOWN_KERNEL_BYTES = 512
 CALL_BYTES = 24  # one kernel call with its arguments in invoke()

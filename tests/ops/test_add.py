@@ -17,13 +17,15 @@ EXHAUSTIVE = [([0.027229661121964455, 0.6829404234886169, 0.0697358101606369], [
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_add_bitexact(seed, tmp_path):
-    check_random_model(KIND, seed, tmp_path)
+    assert check_random_model(KIND, seed, tmp_path) == {"te_add_fast_s8"}  # the default set on the host
 
 
 @pytest.mark.parametrize("case", range(4))
 def test_add_constants_exhaustive(case, tmp_path):
-    """Every int8 pair, with scales where float32 vs double constants matter."""
-    check_every_pair(KIND, case, EXHAUSTIVE[case], tmp_path)
+    """Every int8 pair, with scales where float32 vs double constants matter: the fast
+    kernel (its table path, on the host) and the reference."""
+    used = check_every_pair(KIND, case, EXHAUSTIVE[case], tmp_path, kernels=("fast", "reference"))
+    assert used == ["te_add_fast_s8", "te_add_s8"]
 
 
 @pytest.mark.parametrize("seed", range(5))

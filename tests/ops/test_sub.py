@@ -16,10 +16,12 @@ EXHAUSTIVE = [([0.5412173271179199, 0.3927375078201294, 0.026106473058462143], [
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_sub_bitexact(seed, tmp_path):
-    check_random_model(KIND, seed, tmp_path)
+    assert check_random_model(KIND, seed, tmp_path) == {"te_sub_fast_s8"}  # the default set on the host
 
 
 @pytest.mark.parametrize("case", range(4))
 def test_sub_constants_exhaustive(case, tmp_path):
-    """Every int8 pair, with scales where float32 vs double constants matter."""
-    check_every_pair(KIND, case, EXHAUSTIVE[case], tmp_path)
+    """Every int8 pair, with scales where float32 vs double constants matter: the fast
+    kernel (its table path, on the host) and the reference."""
+    used = check_every_pair(KIND, case, EXHAUSTIVE[case], tmp_path, kernels=("fast", "reference"))
+    assert used == ["te_sub_fast_s8", "te_sub_s8"]

@@ -3,7 +3,9 @@
 Constants follow TFLM's CalculateOpDataAdd (add_common.cc): inputs are
 shifted left by 20, each rescaled by its scale over twice the larger input
 scale, summed and rescaled to the output; the ratios are taken in double.
-SUB (sub.py) subclasses Add: the same constants and kernel file.
+SUB (sub.py) subclasses Add: the same constants and kernel file. The fast
+kernel set calls te_add_fast_s8 / te_sub_fast_s8 (the same bytes; te_add_s8
+and te_sub_s8 stay as its fallback for parameters outside its bounds).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from .common import fused
 from .quant import quantize_multiplier
 
 LEFT_SHIFT = 20  # int8 path; TFLM uses 15 for int16
+# The fast kernel's internals, and the reference it falls back to.
+FAST_SOURCES = ["te_fast_mac.h", "te_fast_requant.h", "te_add_sub_s8.c"]
 
 
 def multiplier_lt1(real: float) -> tuple[int, int] | None:
@@ -54,6 +58,7 @@ class Add(OpSpec):
     kind = "ADD"
     options_class = "AddOptions"
     func = "te_add_s8"
+    fast_func = "te_add_fast_s8"
 
     def read_options(self, o):
         return {"fused_activation": fused(o.FusedActivationFunction())}
@@ -66,8 +71,13 @@ class Add(OpSpec):
         return p if isinstance(p, str) else None
 
     def lower(self, g, op):
-        return binary_kernel(g, op, self.func, "te_add_params_t", add_params(g, op),
-                             source="te_add_sub_s8.c")
+        if g.kernel_set != "fast":
+            return binary_kernel(g, op, self.func, "te_add_params_t", add_params(g, op),
+                                 source="te_add_sub_s8.c")
+        k = binary_kernel(g, op, self.fast_func, "te_add_params_t", add_params(g, op),
+                          source="te_add_sub_fast_s8.c")
+        k.extra_sources += FAST_SOURCES
+        return k
 
     def macs(self, g, op):
         return g.t(op.outputs[0]).size

@@ -19,6 +19,7 @@ def _window_ranges(size: int, out: int, k: int, stride: int, pad: int):
 class _Pool(OpSpec):
     options_class = "Pool2DOptions"
     func = ""
+    walk_sources = ["te_pool2d_s8.c"]  # the shared window walk with a reduce() per channel
 
     def read_options(self, o):
         return {
@@ -69,7 +70,7 @@ class _Pool(OpSpec):
             ("act_min", o["act_min"]), ("act_max", o["act_max"]),
         ]
         return Kernel(self.func, "te_pool_params_t", params, [op.inputs[0], op.outputs[0]],
-                      extra_sources=["te_pool2d_s8.c"])
+                      extra_sources=list(self.walk_sources))
 
     def macs(self, g: Graph, op: Op) -> int:
         out = g.t(op.outputs[0])
@@ -86,3 +87,4 @@ class MaxPool2D(_Pool):
 class AveragePool2D(_Pool):
     kind = "AVERAGE_POOL_2D"
     func = "te_avg_pool2d_s8"
+    walk_sources = []  # its own walk, 8 channels per pass (te_avg_pool2d_s8.c)

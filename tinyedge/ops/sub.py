@@ -19,3 +19,4 @@ class Sub(Add):
     kind = "SUB"
     options_class = "SubOptions"
     func = "te_sub_s8"
+    fast_func = "te_sub_fast_s8"

@@ -27,6 +27,17 @@ from ..ir import Graph
 from ..ops import REGISTRY
 
 CACHE_VERSION = 2
+
+
+def _runtime_digest() -> str:
+    """The kernels' sources: cached counts go stale when a kernel changes."""
+    from ..resources import resource_dir
+    h = hashlib.sha256()
+    for f in sorted((resource_dir("runtime_c") / "src").glob("*")):
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 # Instructions per cycle-equivalent relative to the Cortex-M3 plain-C counts, for cores QEMU
 # does not run here: Thumb-1 (M0+) needs more instructions, AVR does 32-bit arithmetic in 8-bit steps.
 PROXY_FACTOR = {"cortex-m0plus": 1.4, "avr": 4.0, "xtensa": 1.0, "riscv32": 1.1}
@@ -112,7 +123,7 @@ def _host_seconds(g: Graph, sha: str) -> tuple[list[float], float]:
 
 
 def _cached_counts(g: Graph, sha: str, proxy, kset: str) -> tuple[list[int], int]:
-    key = hashlib.sha256(f"{CACHE_VERSION} {sha} {len(g.ops)} {proxy.name} {kset}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{CACHE_VERSION} {_runtime_digest()} {sha} {len(g.ops)} {proxy.name} {kset}".encode()).hexdigest()[:32]
     path = _cache_path(key)
     if path.is_file():
         counts, part = json.loads(path.read_text())

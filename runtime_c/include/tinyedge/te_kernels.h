@@ -221,6 +221,16 @@ void te_add_s8(const te_add_params_t *p, const int8_t *in1, const int8_t *in2,
 void te_sub_s8(const te_add_params_t *p, const int8_t *in1, const int8_t *in2,
                int8_t *output);
 
+/* The same bytes, faster (te_add_sub_fast_s8.c): division-free
+ * requantization, a per-call table for the rescaled input, 4 outputs per
+ * iteration on DSP cores; parameters outside the bounds documented there
+ * (never produced by the compiler) take te_add_s8 / te_sub_s8. Up to 1 KB
+ * of stack. */
+void te_add_fast_s8(const te_add_params_t *p, const int8_t *in1, const int8_t *in2,
+                    int8_t *output);
+void te_sub_fast_s8(const te_add_params_t *p, const int8_t *in1, const int8_t *in2,
+                    int8_t *output);
+
 /* MUL, int8. */
 typedef struct {
     te_bcast_t bc;
