@@ -22,7 +22,6 @@ from typing import Any, Callable
 from .config import FederateConfig
 
 os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")  # no network for Flower's usage events
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @dataclass

@@ -12,15 +12,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelFormatError, UsageError
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def _threads_once() -> None:

@@ -36,7 +36,6 @@ def is_keras_source(path: str | Path) -> bool:
 
 
 def _tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         import tensorflow as tf
     except ImportError:

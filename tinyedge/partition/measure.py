@@ -12,6 +12,7 @@ shared among the ops by their MACs (a calibrated per-MAC cost).
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import statistics
@@ -29,8 +30,9 @@ from ..ops import REGISTRY
 CACHE_VERSION = 2
 
 
+@functools.lru_cache(maxsize=1)
 def _runtime_digest() -> str:
-    """The kernels' sources: cached counts go stale when a kernel changes."""
+    """The kernels' sources (read once per process): cached counts go stale when a kernel changes."""
     from ..resources import resource_dir
     h = hashlib.sha256()
     for f in sorted((resource_dir("runtime_c") / "src").glob("*")):
