@@ -72,7 +72,8 @@ def main(debug: bool) -> None:
 @click.option("--arena", type=click.Choice(["static", "caller"]), default="static", show_default=True,
               help="static: the model owns its arena; caller: pass one to <name>_invoke_with_arena().")
 @click.option("--max-density", type=float, default=0.5, show_default=True,
-              help="Store FULLY_CONNECTED/CONV_2D weights sparse when at most this fraction is nonzero.")
+              help="Store FULLY_CONNECTED/CONV_2D weights sparse when at most this fraction is nonzero "
+                   "(with the fast kernels, a 1x1 CONV_2D only where the sparse kernel is also faster).")
 @click.option("--board", help="Target board (tinyedge boards): the model must fit it; adds a project for it.")
 @click.option("--format", "fmt", type=click.Choice(["c", "make", "arduino", "platformio"]),
               help="make: a Makefile/CMake project for the board (default with --board); arduino: an Arduino "

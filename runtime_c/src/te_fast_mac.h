@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "te_fixedpoint.h"
+#include "tinyedge/te_kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
@@ -179,5 +180,14 @@ TE_FAST_INLINE int8_t te_fast_clamp8(int32_t v, int32_t lo, int32_t hi, int32_t 
 #endif
     return (int8_t)te_clamp_s32(v, lo, hi);
 }
+
+/* te_conv2d_fast_s8 with scratch_bytes of scratch (it takes
+ * TE_CONV2D_FAST_SCRATCH; more lets it block 4 pixels where it would block
+ * 2). Pixels go in order, each block's columns copied before its outputs
+ * are written: with one group, a 1x1 stride-1 layer with out_c <= in_c may
+ * have output == input, unless a multiplier is INT32_MIN
+ * (te_fast_rq_mode 0: the reference loop). */
+void te_conv2d_fast_run(const te_conv_params_t *p, const int8_t *input, const int8_t *filter,
+                        const int32_t *bias, int8_t *output, void *scratch, int32_t scratch_bytes);
 
 #endif /* TE_FAST_MAC_H */

@@ -1,12 +1,18 @@
 /* Checks te_conv2d_fast_s8 and te_fully_connected_fast_s8 byte for byte
  * against the reference kernels on random configurations, the fast
- * requantization against te_requantize, then times three fixed layers.
+ * requantization against te_requantize, then times four fixed layers.
+ * Convolutions: random layers, first layers (1 or 3 channels, wide
+ * kernels) and larger images; with the kernel's scratch, without (columns
+ * on the stack), over their own input (1x1, as te_conv2d_inplace_fast_s8
+ * runs them) and for channel ranges; multipliers, shifts and biases
+ * include the fallbacks and the constant (dead) channels of converters.
  *
  * Host:  gcc -std=c99 -O2 -Iruntime_c/include -Iruntime_c/src this.c
  *        te_conv2d_s8.c te_conv2d_fast_s8.c te_fully_connected_s8.c
  *        te_fully_connected_fast_s8.c            (times with clock())
  * QEMU:  add -DTE_QEMU, firmware/cortex-m/startup.c and the board's linker
  *        script; counts instructions with SysTick as firmware/cortex-m/main.c.
+ * -DTE_CHECK_SEED=n, -DTE_CHECK_CONV_CONFIGS=n: other or more configurations.
  * Prints "ok N" (N configurations compared) or the first mismatch; the exit
  * status is nonzero on a mismatch. */
 #include <stdint.h>
@@ -16,9 +22,13 @@
 #include "tinyedge/te_kernels.h"
 #include "tinyedge/te_kernels_fast.h"
 #include "te_fast_mac.h"
+#include "te_inplace.h"
 
 #ifndef TE_CHECK_CONFIGS
 #define TE_CHECK_CONFIGS 300 /* per op */
+#endif
+#ifndef TE_CHECK_CONV_CONFIGS
+#define TE_CHECK_CONV_CONFIGS 1000
 #endif
 #ifndef TE_CHECK_RQ
 #define TE_CHECK_RQ 200000L /* random requantizations */
@@ -26,7 +36,10 @@
 
 /* ---- random ------------------------------------------------------------ */
 
-static uint32_t rng_state = 0x12345678u;
+#ifndef TE_CHECK_SEED
+#define TE_CHECK_SEED 0x12345678u
+#endif
+static uint32_t rng_state = TE_CHECK_SEED;
 
 static uint32_t rnd(void)
 {
@@ -59,9 +72,9 @@ static void fill_s8(int8_t *p, int32_t n)
 
 /* ---- buffers ------------------------------------------------------------ */
 
-#define MAX_IN 12000
+#define MAX_IN 24000
 #define MAX_FILTER 24000
-#define MAX_OUT 12000
+#define MAX_OUT 24000
 #define MAX_CH 160
 #define MAX_SCRATCH 4200
 
@@ -87,7 +100,9 @@ static int32_t first_diff(int32_t n)
 
 /* multipliers in [2^30, 2^31 - 1] (sometimes 0 or INT32_MIN: the fallbacks),
  * shifts in [-10, 2] or, for outputs that do not all saturate, deeper
- * (sometimes one below -22: te_fast_rq1's limit). */
+ * (sometimes one below -22: te_fast_rq1's limit; or a channel of tiny
+ * scale, or one whose bias of +-2^30 saturates it, as converters make for
+ * dead channels; or a bias beyond 2^29). */
 static void fill_quant(int32_t n, int32_t k)
 {
     const int32_t odd = rnd_in(0, 19);
@@ -107,6 +122,16 @@ static void fill_quant(int32_t n, int32_t k)
         g_mult[rnd() % (uint32_t)n] = INT32_MIN;
     } else if (odd == 2) {
         g_shift[rnd() % (uint32_t)n] = -25;
+    } else if (odd == 3 || odd == 4) {
+        for (i = rnd_in(1, 3); i > 0; --i) {
+            const uint32_t c = rnd() % (uint32_t)n;
+            g_bias[c] = (rnd() & 1u) ? INT32_C(0x40000000) + rnd_in(-200, 200) : -INT32_C(0x40000000) + rnd_in(-200, 200);
+            g_shift[c] = odd == 3 ? -rnd_in(22, 31) : rnd_in(-12, -1);
+        }
+    } else if (odd == 5) {
+        g_shift[rnd() % (uint32_t)n] = -rnd_in(22, 31);
+    } else if (odd == 6) {
+        g_bias[rnd() % (uint32_t)n] = (rnd() & 1u) ? INT32_C(0x20000000) : -INT32_C(0x20000000);
     }
 }
 
@@ -156,30 +181,50 @@ static void print_conv(const te_conv_params_t *p, int32_t has_bias)
            (long)p->act_max, (long)has_bias);
 }
 
-/* 1: compared and equal, 0: skipped (shape too big), -1: mismatch */
+/* 1: compared and equal, 0: skipped (shape too big), -1: mismatch. Random
+ * layers, now and then a first layer (1 or 3 channels, a wide kernel) or
+ * a larger image (fields away from the edges); the fast kernel with its
+ * scratch, or none (columns on the stack), or over its own input (1x1,
+ * stride 1, out_c <= in_c, with the in-place scratch), or for a channel
+ * range (the other channels must stay untouched). */
 static int32_t check_conv_once(void)
 {
     static const int32_t fics[] = {1, 2, 3, 4, 7, 8, 12, 16, 17, 32};
     static const int32_t fpgs[] = {1, 2, 3, 5, 8, 16, 17};
     static const int32_t ks[] = {1, 1, 2, 3, 3, 5};
     static const int32_t groups_v[] = {1, 1, 1, 1, 2, 3};
+    static const int32_t first_c[] = {1, 3, 3};
+    static const int32_t first_k[][2] = {{3, 3}, {3, 3}, {10, 4}, {5, 5}, {7, 7}, {1, 1}};
+    static const int32_t first_oc[] = {8, 16, 17, 32, 64};
     te_conv_params_t p;
-    int32_t groups, fpg, same, has_bias, nin, nfilter, nout, d;
+    int32_t groups, fpg, same, has_bias, nin, nfilter, nout, d, how, c0, c1, i;
+    const int32_t kind = rnd_in(0, 7); /* 0: first layer, 1: larger image */
     memset(&p, 0, sizeof p);
     p.batches = rnd_in(1, 2);
-    p.in_h = rnd_in(1, 9);
-    p.in_w = rnd_in(1, 9);
-    groups = rnd_pick(groups_v, 6);
-    p.filter_in_c = rnd_pick(fics, 10);
-    fpg = rnd_pick(fpgs, 7);
+    if (kind == 0) {
+        const int32_t f = rnd_in(0, 5);
+        groups = 1;
+        p.filter_in_c = rnd_pick(first_c, 3);
+        fpg = rnd_pick(first_oc, 5);
+        p.k_h = first_k[f][0];
+        p.k_w = first_k[f][1];
+        p.in_h = rnd_in(p.k_h, 28);
+        p.in_w = rnd_in(p.k_w, 28);
+    } else {
+        groups = rnd_pick(groups_v, 6);
+        p.filter_in_c = rnd_pick(fics, 10);
+        fpg = rnd_pick(fpgs, 7);
+        p.k_h = rnd_pick(ks, 6);
+        p.k_w = (rnd() & 3u) ? p.k_h : rnd_pick(ks, 6);
+        p.in_h = kind == 1 ? rnd_in(6, 20) : rnd_in(1, 9);
+        p.in_w = kind == 1 ? rnd_in(6, 20) : rnd_in(1, 9);
+    }
     p.in_c = groups * p.filter_in_c;
     p.out_c = groups * fpg;
-    p.k_h = rnd_pick(ks, 6);
-    p.k_w = (rnd() & 3u) ? p.k_h : rnd_pick(ks, 6);
     p.stride_h = rnd_in(1, 2);
     p.stride_w = rnd_in(1, 2);
-    p.dil_h = rnd_in(1, 2);
-    p.dil_w = rnd_in(1, 2);
+    p.dil_h = kind == 0 ? 1 : rnd_in(1, 2);
+    p.dil_w = kind == 0 ? 1 : rnd_in(1, 2);
     same = (int32_t)(rnd() & 1u);
     p.out_h = conv_out_size(p.in_h, p.k_h, p.stride_h, p.dil_h, same, &p.pad_h);
     p.out_w = conv_out_size(p.in_w, p.k_w, p.stride_w, p.dil_w, same, &p.pad_w);
@@ -188,7 +233,7 @@ static int32_t check_conv_once(void)
     nout = p.batches * p.out_h * p.out_w * p.out_c;
     if (p.out_h < 1 || p.out_w < 1 || nin > MAX_IN || nfilter > MAX_FILTER || nout > MAX_OUT ||
         p.out_c > MAX_CH ||
-        TE_CONV2D_FAST_SCRATCH(p.k_h, p.k_w, p.filter_in_c) > MAX_SCRATCH) {
+        TE_INPLACE_CHUNK * p.in_c + TE_CONV2D_FAST_SCRATCH(p.k_h, p.k_w, p.filter_in_c) > MAX_SCRATCH) {
         return 0;
     }
     p.in_offset = rnd_in(-128, 128); /* -zero point */
@@ -204,10 +249,47 @@ static int32_t check_conv_once(void)
     memset(g_out_fast, 0x2A, (size_t)nout);
     memset(g_scratch, 0xA5, sizeof g_scratch);
     te_conv2d_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_ref);
-    te_conv2d_fast_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_fast, g_scratch);
-    d = first_diff(nout);
+    /* how: 0 scratch, 1 none, 2 in place, 3 a channel range */
+    how = rnd_in(0, 3);
+    if (how == 2 && !(p.k_h == 1 && p.k_w == 1 && p.stride_h == 1 && p.stride_w == 1 && groups == 1 &&
+                      p.out_c <= p.in_c && p.pad_h == 0 && p.pad_w == 0)) {
+        how = 0;
+    }
+    c0 = 0;
+    c1 = p.out_c;
+    if (how == 3) {
+        c0 = rnd_in(0, p.out_c - 1);
+        c1 = rnd_in(c0 + 1, p.out_c);
+        if (rnd() & 1u) { /* the rules the compiler keeps to */
+            c0 &= ~3;
+            c1 = c1 == p.out_c ? c1 : (c1 + 3) & ~3;
+            c1 = c1 > p.out_c ? p.out_c : c1;
+        }
+        p.oc_begin = c0;
+        p.oc_end = c1 == p.out_c && (rnd() & 1u) ? 0 : c1;
+    }
+    if (how == 2) { /* as te_conv2d_inplace_fast_s8 */
+        memcpy(g_out_fast, g_in, (size_t)nin); /* nin >= nout */
+        if (te_fast_rq_mode(p.mult, p.shift, p.out_c, p.out_offset) == 0) {
+            te_conv1x1_inplace(&p, g_out_fast, g_filter, has_bias ? g_bias : NULL, (uint8_t *)g_scratch,
+                               te_conv2d_fast_s8);
+        } else {
+            te_conv2d_fast_run(&p, g_out_fast, g_filter, has_bias ? g_bias : NULL, g_out_fast, g_scratch,
+                               TE_INPLACE_CHUNK * p.in_c + TE_CONV2D_FAST_SCRATCH(1, 1, p.in_c));
+        }
+    } else {
+        te_conv2d_fast_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_fast, how == 1 ? NULL : g_scratch);
+    }
+    d = -1;
+    for (i = 0; i < nout && d < 0; ++i) {
+        const int32_t c = i % p.out_c;
+        if (c >= c0 && c < c1 ? g_out_fast[i] != g_out_ref[i] : g_out_fast[i] != 0x2A) {
+            d = i;
+        }
+    }
     if (d >= 0) {
-        printf("MISMATCH at %ld: ref %d fast %d\n", (long)d, g_out_ref[d], g_out_fast[d]);
+        printf("MISMATCH at %ld: ref %d fast %d (how %ld, channels %ld..%ld)\n", (long)d, g_out_ref[d], g_out_fast[d],
+               (long)how, (long)c0, (long)c1);
         print_conv(&p, has_bias);
         return -1;
     }
@@ -416,8 +498,9 @@ static int32_t time_conv(const char *name, double scale, int32_t hw_h, int32_t h
     p.act_min = -128;
     p.act_max = 127;
     fill_quant(c_out, 1);
-    for (i = 0; i < c_out; ++i) {
+    for (i = 0; i < c_out; ++i) { /* a typical layer */
         g_shift[i] = -9;
+        g_bias[i] = (int32_t)(rnd() % 200001u) - 100000;
         if (g_mult[i] <= 0) {
             g_mult[i] = INT32_C(0x50000000);
         }
@@ -484,7 +567,7 @@ int main(void)
     if (!check_rq()) {
         return 1;
     }
-    for (i = 0; i < TE_CHECK_CONFIGS; ++i) {
+    for (i = 0; i < TE_CHECK_CONV_CONFIGS; ++i) {
         r = check_conv_once();
         if (r < 0) {
             return 1;
@@ -506,6 +589,7 @@ int main(void)
     scale = calibrate();
     if (!time_conv("conv 1x1 25x5 64->64", scale, 25, 5, 64, 64, 1) ||
         !time_conv("conv 3x3 16x16 16->16", scale, 16, 16, 16, 16, 3) ||
+        !time_conv("conv 3x3 32x32 3->16", scale, 32, 32, 3, 16, 3) ||
         !time_fc("fc 256->64", scale, 256, 64)) {
         printf("MISMATCH in a timed layer\n");
         return 1;

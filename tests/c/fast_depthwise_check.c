@@ -1,12 +1,18 @@
 /* Checks te_depthwise_conv2d_fast_s8 byte for byte against the reference
  * te_depthwise_conv2d_s8 (random configurations, then a sweep of kernel
- * shapes, channel counts, depth multipliers and wide padding), and
- * te_fast_requant.h against te_requantize (edge cases, then random inputs);
- * then the cost per MAC of fixed layers, reference vs fast.
+ * shapes, channel counts, depth multipliers and wide padding, then a sweep
+ * of the 3x3 path's shapes: every line length's blocks of 4 and last block,
+ * channel counts 1..17, strides 1 2 3, padding, tall and wide images), with
+ * each configuration also over a channel range (oc_begin, oc_end) and, for
+ * a stride-1 "same" layer, through te_depthwise_conv2d_inplace_fast_s8 over
+ * its own input; and te_fast_requant.h against te_requantize (edge cases,
+ * then random inputs); then the cost per MAC of fixed layers, reference vs
+ * fast.
  *
  * Host:  gcc -std=c99 -O2 -Wall -Wextra -Werror -Iruntime_c/include -Iruntime_c/src
  *        tests/c/fast_depthwise_check.c runtime_c/src/te_depthwise_conv2d_s8.c
- *        runtime_c/src/te_depthwise_conv2d_fast_s8.c      (ns/MAC with clock())
+ *        runtime_c/src/te_depthwise_conv2d_fast_s8.c
+ *        runtime_c/src/te_depthwise_conv2d_inplace_fast_s8.c  (ns/MAC with clock())
  *        (-DTE_DW_VECTOR=0: the kernel's scalar-core variant)
  * QEMU:  the same for Cortex-M with -DTE_QEMU, firmware/cortex-m/startup.c and
  *        the board's linker script; instructions/MAC counted with SysTick as
@@ -22,6 +28,7 @@
 #include "tinyedge/te_kernels_fast.h"
 #include "te_fixedpoint.h"
 #include "te_fast_requant.h"
+#include "te_inplace.h"
 
 #ifdef TE_QEMU
 #define TE_CHECK_CONFIGS 1000
@@ -85,7 +92,7 @@ static int check_rq_one(int32_t x, int32_t m, int32_t s)
 
 static int32_t rnd_edge(const int32_t *v, int32_t n)
 {
-    return v[rnd() % (uint32_t)n] + (int32_t)(rnd() % 3u) - 1; /* near an edge */
+    return (int32_t)((uint32_t)v[rnd() % (uint32_t)n] + rnd() % 3u - 1u); /* near an edge (wrapping) */
 }
 
 static int check_requant(void)
@@ -141,6 +148,10 @@ static int32_t g_mult[MAX_CH];
 static int32_t g_shift[MAX_CH];
 static int8_t g_ref[MAX_OUT + GUARD];
 static int8_t g_fast[MAX_OUT + GUARD];
+/* in place: the buffer, and scratch (te_inplace.h's window) with a guard */
+static int8_t g_buf[MAX_IN + GUARD];
+#define SCRATCH_BYTES 64000
+static int32_t g_scratch[(SCRATCH_BYTES + 4 + GUARD) / 4 + 1];
 
 static void print_params(const te_conv_params_t *p, int has_bias)
 {
@@ -179,6 +190,84 @@ static int compare(const te_conv_params_t *p, const int32_t *bias)
     return 0;
 }
 
+/* Output channels [b, e) only (g_ref holds the whole layer's): those equal,
+ * every other output byte untouched. */
+static int compare_range(const te_conv_params_t *p, const int32_t *bias, int32_t b, int32_t e)
+{
+    const int32_t n = p->batches * p->out_h * p->out_w * p->out_c;
+    te_conv_params_t q = *p;
+    int32_t i;
+    q.oc_begin = b;
+    q.oc_end = e == p->out_c && (b & 1) ? 0 : e; /* 0: out_c */
+    memset(g_fast, 0x5A, sizeof g_fast);
+    te_depthwise_conv2d_fast_s8(&q, g_in, g_filter, bias, g_fast);
+    for (i = 0; i < n + GUARD; ++i) {
+        const int32_t c = i % p->out_c, in = i < n && c >= b && c < e;
+        if (g_fast[i] != (in ? g_ref[i] : 0x5A)) {
+            printf("FAIL channels [%ld, %ld) at output %ld of %ld: reference %d fast %d\n", (long)b, (long)e,
+                   (long)i, (long)n, in ? g_ref[i] : 0x5A, g_fast[i]);
+            print_params(p, bias != NULL);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A stride-1 "same" layer (depth multiplier 1) over its own input, with
+ * te_inplace.h's scratch (at a byte offset, so not always word aligned),
+ * against g_ref; the scratch's guard untouched. */
+static int compare_inplace(const te_conv_params_t *p, const int32_t *bias, int32_t misalign)
+{
+    const int32_t n = p->batches * p->out_h * p->out_w * p->out_c;
+    const int32_t sbytes = (p->k_h + TE_INPLACE_DW_ROWS - 1) * p->in_w * p->in_c;
+    uint8_t *const scratch = (uint8_t *)g_scratch + misalign;
+    int32_t i;
+    memcpy(g_buf, g_in, (size_t)n);
+    memset(g_buf + n, 0x5A, GUARD);
+    memset(scratch + sbytes, 0x3C, GUARD);
+    te_depthwise_conv2d_inplace_fast_s8(p, g_buf, g_filter, bias, g_buf, scratch);
+    for (i = 0; i < n + GUARD; ++i) {
+        if (g_buf[i] != (i < n ? g_ref[i] : 0x5A)) {
+            printf("FAIL in place at output %ld of %ld: reference %d fast %d\n", (long)i, (long)n,
+                   i < n ? g_ref[i] : 0x5A, g_buf[i]);
+            print_params(p, bias != NULL);
+            return 1;
+        }
+    }
+    for (i = 0; i < GUARD; ++i) {
+        if (scratch[sbytes + i] != 0x3C) {
+            printf("FAIL in place: scratch written past its %ld bytes\n", (long)sbytes);
+            print_params(p, bias != NULL);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* compare, then a channel range at random, and over its own input where the
+ * planner would (stride 1, out == in, depth multiplier 1, odd kernel) */
+static int compare_all(const te_conv_params_t *p, const int32_t *bias)
+{
+    int32_t b, e;
+    if (compare(p, bias)) {
+        return 1;
+    }
+    b = (int32_t)(rnd() % (uint32_t)p->out_c);
+    e = b + 1 + (int32_t)(rnd() % (uint32_t)(p->out_c - b));
+    if (rnd() & 1) { /* as the compiler splits: a multiple of 4 */
+        b &= ~3;
+    }
+    if (compare_range(p, bias, b, e)) {
+        return 1;
+    }
+    if (p->stride_h == 1 && p->stride_w == 1 && p->dil_h == 1 && p->dil_w == 1 && p->depth_mult == 1 &&
+        p->out_h == p->in_h && p->out_w == p->in_w && (p->k_h & 1) && (p->k_w & 1) &&
+        p->in_w * p->in_c * (p->k_h + TE_INPLACE_DW_ROWS - 1) <= SCRATCH_BYTES) {
+        return compare_inplace(p, bias, (int32_t)(rnd() % 4u));
+    }
+    return 0;
+}
+
 /* out = (in + pads - effective kernel) / stride + 1, or 0 */
 static int32_t out_size(int32_t in, int32_t pad0, int32_t pad1, int32_t k, int32_t dil, int32_t stride)
 {
@@ -192,7 +281,7 @@ static int random_data(te_conv_params_t *p, int32_t index)
 {
     const int32_t n_in = p->batches * p->in_h * p->in_w * p->in_c;
     const int32_t taps = p->k_h * p->k_w;
-    int32_t i, lo, hi, use_bias, wide_rq, e0, sensitive;
+    int32_t i, lo, hi, use_bias, wide_rq, edge_rq, e0, sensitive;
     if (p->out_c > MAX_CH || taps * p->out_c > MAX_FILTER || n_in > MAX_IN ||
         p->batches * p->out_h * p->out_w * p->out_c > MAX_OUT) {
         printf("FAIL: configuration %ld too large for the test's buffers\n", (long)index);
@@ -210,6 +299,7 @@ static int random_data(te_conv_params_t *p, int32_t index)
     p->act_max = hi;
     use_bias = rnd_in(0, 4) != 0;
     wide_rq = rnd_in(0, 15) == 0; /* outside the DSP path's requantization */
+    edge_rq = !wide_rq && rnd_in(0, 9) == 0; /* the 3x3 path's bounds: large right shifts and biases */
     /* mostly a scale that maps typical accumulators (~ sqrt(taps) * 128 * 74)
      * to +-64, so that an error of one tap shows in the outputs */
     e0 = 7 + (taps >= 4) + (taps >= 16) + (taps >= 36);
@@ -223,12 +313,20 @@ static int random_data(te_conv_params_t *p, int32_t index)
             g_mult[i] = rnd_in(0, 3) ? (int32_t)rnd() : g_mult[i];
             g_shift[i] = rnd_in(-31, 4);
         }
+        if (edge_rq) {
+            g_shift[i] = rnd_in(-25, -19);
+            g_bias[i] = rnd_in(0, 3) ? rnd_in(1 - (INT32_C(1) << 30), (INT32_C(1) << 30) - 1) : g_bias[i];
+            g_mult[i] = rnd_in(0, 7) ? g_mult[i] : rnd_in(0, 1);
+        }
+    }
+    if (edge_rq && rnd_in(0, 1)) {
+        p->out_offset = rnd_in(0, 1) ? -128 : 127;
     }
     p->mult = g_mult;
     p->shift = g_shift;
     fill_s8(g_in, n_in);
     fill_s8(g_filter, taps * p->out_c);
-    if (compare(p, use_bias ? g_bias : NULL)) {
+    if (compare_all(p, use_bias ? g_bias : NULL)) {
         printf("  configuration %ld\n", (long)index);
         return 1;
     }
@@ -314,6 +412,57 @@ static int random_config(int32_t index)
     return random_data(&p, index);
 }
 
+/* The 3x3 path's shapes (depth multiplier 1, dilation 1): line lengths
+ * 1..17 (blocks of 4 and each last block: of 2 outputs, of 4 with 3),
+ * channel counts 1..17 (4 at a time and the rest) and a few wider ones,
+ * strides 1 2 3 each way, no, "same" or wide padding on each side, wide
+ * and tall images (the line is the width or the height), a batch of 2. */
+static int sweep_dw3(int32_t *count)
+{
+    static const int8_t strides[][2] = {{1, 1}, {2, 2}, {1, 2}, {2, 1}, {3, 1}, {1, 3}, {1, 1}, {2, 2}};
+    static const int8_t extra_c[] = {24, 33, 48, 67};
+    int32_t w, c, v;
+    for (w = 1; w <= 17; ++w) {
+        for (c = 1; c <= 21; ++c) {
+            for (v = 0; v < 2; ++v) {
+                te_conv_params_t p;
+                const int32_t k = (w * 7 + c * 3 + v) % 8, other = 1 + (w + c + 3 * v) % 6;
+                int32_t pad_after_h, pad_after_w;
+                memset(&p, 0, sizeof p);
+                p.batches = (w + c) % 9 == 0 ? 2 : 1;
+                p.in_c = c <= 17 ? c : extra_c[c - 18];
+                p.depth_mult = 1;
+                p.out_c = p.in_c;
+                p.k_h = p.k_w = 3;
+                p.dil_h = p.dil_w = 1;
+                p.stride_h = strides[k][0];
+                p.stride_w = strides[k][1];
+                /* v: a wide image (lines along the width) or a tall one */
+                p.in_w = v ? other : w * p.stride_w + 2 - (c % 3);
+                p.in_h = v ? w * p.stride_h + 2 - (c % 3) : other;
+                p.in_w = p.in_w < 1 ? 1 : p.in_w;
+                p.in_h = p.in_h < 1 ? 1 : p.in_h;
+                switch ((w + 2 * c + v) % 4) {
+                case 0: p.pad_h = pad_after_h = p.pad_w = pad_after_w = 0; break; /* VALID */
+                case 1: p.pad_h = pad_after_h = p.pad_w = pad_after_w = 1; break; /* SAME, stride 1 */
+                case 2: p.pad_h = 0; pad_after_h = 1; p.pad_w = 1; pad_after_w = 0; break;
+                default: p.pad_h = 2; pad_after_h = (w + c) % 3; p.pad_w = (w + c) % 3; pad_after_w = 2; break;
+                }
+                p.out_h = out_size(p.in_h, p.pad_h, pad_after_h, 3, 1, p.stride_h);
+                p.out_w = out_size(p.in_w, p.pad_w, pad_after_w, 3, 1, p.stride_w);
+                if (p.out_h < 1 || p.out_w < 1) {
+                    continue;
+                }
+                if (random_data(&p, -100000 - *count)) {
+                    return 1;
+                }
+                ++*count;
+            }
+        }
+    }
+    return 0;
+}
+
 /* ---- timing ------------------------------------------------------------ */
 
 /* the fast kernel once per output row (stride 1, as te_depthwise_inplace) */
@@ -334,6 +483,14 @@ static void fast_by_rows(const te_conv_params_t *p, const int8_t *input, const i
     }
 }
 
+/* te_depthwise_conv2d_inplace_fast_s8 over a copy of the input in output
+ * (the copy, a memcpy, counted too) */
+static void fast_inplace(const te_conv_params_t *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                         int8_t *output)
+{
+    memcpy(output, input, (size_t)(p->batches * p->in_h * p->in_w * p->in_c));
+    te_depthwise_conv2d_inplace_fast_s8(p, output, filter, bias, output, g_scratch);
+}
 
 #ifdef TE_QEMU
 extern void initialise_monitor_handles(void);
@@ -412,8 +569,9 @@ static double cost(dw_fn fn, const te_conv_params_t *p, int8_t *out) /* ns, best
 #endif
 
 /* One fixed layer: reference vs fast (instructions or time per MAC, padded
- * taps included); rows != 0 calls the fast kernel once per output row (as
- * te_depthwise_inplace does), on the rows that row needs. */
+ * taps included); rows 1 calls the fast kernel once per output row (as
+ * te_depthwise_inplace does), on the rows that row needs; rows 2 the
+ * in-place kernel. */
 static int bench(const char *name, int32_t h, int32_t w, int32_t c, int32_t k, int32_t dm, int32_t dil, int32_t stride,
                  int32_t pad, int32_t rows)
 {
@@ -448,7 +606,7 @@ static int bench(const char *name, int32_t h, int32_t w, int32_t c, int32_t k, i
     fill_s8(g_filter, k * k * p.out_c);
     macs = (double)p.out_h * p.out_w * p.out_c * k * k;
     ref = cost(te_depthwise_conv2d_s8, &p, g_ref);
-    fast = cost(rows ? fast_by_rows : te_depthwise_conv2d_fast_s8, &p, g_fast);
+    fast = cost(rows == 2 ? fast_inplace : rows ? fast_by_rows : te_depthwise_conv2d_fast_s8, &p, g_fast);
     if (memcmp(g_ref, g_fast, (size_t)(p.out_h * p.out_w * p.out_c)) != 0) {
         printf("FAIL %s: outputs differ\n", name);
         return 1;
@@ -474,16 +632,21 @@ int main(void)
             return 1;
         }
     }
-    if (sweep_configs(&swept)) {
+    if (sweep_configs(&swept) || sweep_dw3(&swept)) {
         return 1;
     }
     printf("ok %ld\n", (long)(TE_CHECK_CONFIGS + swept));
     printf("3x3, depth multiplier 1:\n");
     if (bench("KWS 25x5x64 s1 p1", 25, 5, 64, 3, 1, 1, 1, 1, 0) ||
+        bench("KWS 25x5x64 s1 p1, in place (+ a copy)", 25, 5, 64, 3, 1, 1, 1, 1, 2) ||
         bench("KWS 25x5x64 s1 p1, a call per row", 25, 5, 64, 3, 1, 1, 1, 1, 1) ||
+        bench("MobileNet 48x48x8 s1 p1", 48, 48, 8, 3, 1, 1, 1, 1, 0) ||
         bench("MobileNet 48x48x16 s2 p0", 48, 48, 16, 3, 1, 1, 2, 0, 0) ||
         bench("MobileNet 48x48x16 s2 p1", 48, 48, 16, 3, 1, 1, 2, 1, 0) ||
-        bench("MobileNet 12x12x128 s1 p1", 12, 12, 128, 3, 1, 1, 1, 1, 0)) {
+        bench("MobileNet 24x24x32 s1 p1", 24, 24, 32, 3, 1, 1, 1, 1, 0) ||
+        bench("MobileNet 12x12x128 s1 p1", 12, 12, 128, 3, 1, 1, 1, 1, 0) ||
+        bench("MobileNet 6x6x128 s1 p1", 6, 6, 128, 3, 1, 1, 1, 1, 0) ||
+        bench("MobileNet 3x3x256 s1 p1", 3, 3, 256, 3, 1, 1, 1, 1, 0)) {
         return 1;
     }
     printf("generic:\n");

@@ -13,7 +13,8 @@ RT = REPO / "runtime_c"
 DRIVERS = {
     "fast_conv_fc_check.c": ["te_conv2d_s8.c", "te_conv2d_fast_s8.c", "te_fully_connected_s8.c",
                              "te_fully_connected_fast_s8.c"],
-    "fast_depthwise_check.c": ["te_depthwise_conv2d_s8.c", "te_depthwise_conv2d_fast_s8.c"],
+    "fast_depthwise_check.c": ["te_depthwise_conv2d_s8.c", "te_depthwise_conv2d_fast_s8.c",
+                               "te_depthwise_conv2d_inplace_fast_s8.c"],
     "fast_add_check.c": ["te_add_sub_s8.c", "te_add_sub_fast_s8.c", "te_broadcast_s8.c"],
 }
 CORES = {  # QEMU machine, flags

@@ -8,6 +8,8 @@ from ..ir import Graph, Op, Tensor
 FUSED_ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 CLAMP_ACTIVATIONS = ("NONE", "RELU", "RELU_N1_TO_1", "RELU6")
 PADDINGS = {0: "SAME", 1: "VALID"}
+# The sparse kernels' shared engine (passes/sparsify.py): a weight row decoded once, applied to 4 pixels at a time.
+SPARSE_SOURCES = ["te_sparse_rows.c", "te_sparse_rows.h", "te_sparse_dot.h", "te_fast_mac.h"]
 
 
 def fused(code: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..ir import Graph, Op
 from ..passes.inplace import inplace_scratch
 from .base import ConstArray, Kernel, OpSpec, register
-from .common import PADDINGS, check_clamp_activation, check_int8_io, fused, out_size, pad_before
+from .common import PADDINGS, SPARSE_SOURCES, check_clamp_activation, check_int8_io, fused, out_size, pad_before
 from .quant import per_channel_multipliers
 
 
@@ -77,6 +77,13 @@ def bias_arg(op: Op) -> int:
 FAST_SOURCES = ["te_fast_mac.h", "te_conv2d_s8.c"]
 
 
+def sparse_1x1(params: list) -> bool:
+    """A 1x1 filter with no padding: te_conv2d_sparse_1x1_s8 (every tap in bounds, the input offset folded)."""
+    p = dict(params)
+    return (p["k_h"] == 1 and p["k_w"] == 1 and p["pad_h"] == 0 and p["pad_w"] == 0
+            and (p["out_h"] - 1) * p["stride_h"] < p["in_h"] and (p["out_w"] - 1) * p["stride_w"] < p["in_w"])
+
+
 @register
 class Conv2D(OpSpec):
     kind = "CONV_2D"
@@ -100,9 +107,12 @@ class Conv2D(OpSpec):
         out = g.t(op.outputs[0])
         sparse = op.options.get("sparse")
         if sparse:  # passes/sparsify.py: mask and values replace the filter
-            return Kernel("te_conv2d_sparse_s8", "te_conv_params_t", conv_params(g, op, out.shape[3]),
-                          [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias_arg(op),
-                           op.outputs[0]], extra_sources=["te_sparse_dot.h"])
+            params = conv_params(g, op, out.shape[3])
+            args = [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias_arg(op), op.outputs[0]]
+            if sparse_1x1(params):
+                return Kernel("te_conv2d_sparse_1x1_s8", "te_conv_params_t", params, args,
+                              extra_sources=SPARSE_SOURCES)
+            return Kernel("te_conv2d_sparse_s8", "te_conv_params_t", params, args, extra_sources=SPARSE_SOURCES)
         args = [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]]
         params = conv_params(g, op, out.shape[3])
         fast = g.kernel_set == "fast" and not op.options.get("reference_kernel")  # compiler._trim_scratch
@@ -113,7 +123,8 @@ class Conv2D(OpSpec):
             wrapper = "te_conv2d_inplace_fast_s8" if fast else "te_conv2d_inplace_s8"
             return Kernel(wrapper, "te_conv_params_t", params, args, scratch_bytes=inplace_scratch(g, op) + scratch,
                           extra_sources=["te_inplace.h", f"{func}.c", *sources])
-        if fast and op.options.get("stack_scratch"):  # compiler._trim_scratch: columns on the stack
+        # compiler._trim_scratch: columns on the stack (forced by partition/measure.py to time that variant)
+        if fast and (op.options.get("stack_scratch") or op.options.get("force_stack_scratch")):
             return Kernel(func, "te_conv_params_t", params, args, scratch_arg=True, extra_sources=sources)
         return Kernel(func, "te_conv_params_t", params, args, scratch_bytes=scratch, extra_sources=sources)
 

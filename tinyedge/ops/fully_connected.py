@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import ConstArray, Kernel, OpSpec, register
-from .common import check_clamp_activation, check_int8_io, fused
+from .common import SPARSE_SOURCES, check_clamp_activation, check_int8_io, fused
 from .quant import per_channel_multipliers, quantize_multiplier
 
 
@@ -62,7 +62,7 @@ class FullyConnected(OpSpec):
         if sparse:  # passes/sparsify.py: mask and values replace the weights (symmetric: filter_offset 0)
             return Kernel("te_fully_connected_sparse_s8", "te_fc_params_t", params,
                           [op.inputs[0], sparse["mask_tensor"], sparse["values_tensor"], bias, op.outputs[0]],
-                          extra_sources=["te_sparse_dot.h"])
+                          extra_sources=SPARSE_SOURCES)
         fast = g.kernel_set == "fast"
         return Kernel("te_fully_connected_fast_s8" if fast else "te_fully_connected_s8", "te_fc_params_t", params,
                       [op.inputs[0], op.inputs[1], bias, op.outputs[0]],

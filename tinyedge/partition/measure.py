@@ -27,7 +27,7 @@ from ..boards import get_board, load_boards
 from ..ir import Graph
 from ..ops import REGISTRY
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,12 +57,16 @@ class DeviceModel:
     # The same with the portable kernels: a part's build gives an op those when the fast kernel's
     # scratch would raise that part's arena (compiler._trim_scratch).
     op_seconds_reference: list[float] | None = None
+    # The same with the fast CONV_2D kernel's im2col columns on the stack (no scratch), as a part's build
+    # gives it where its scratch would raise that part's arena: fewer channels' constants fit beside them.
+    op_seconds_stack: list[float] | None = None
 
-    def seconds(self, positions, reference=()) -> float:
-        positions, reference = list(positions), set(reference)
+    def seconds(self, positions, reference=(), stack=()) -> float:
+        positions, reference, stack = list(positions), set(reference), set(stack)
         slow = self.op_seconds_reference or self.op_seconds
-        return (sum(slow[p] if p in reference else self.op_seconds[p] for p in positions)
-                + (self.part_seconds if positions else 0.0))
+        stacked = self.op_seconds_stack or self.op_seconds
+        return (sum(slow[p] if p in reference else stacked[p] if p in stack else self.op_seconds[p]
+                    for p in positions) + (self.part_seconds if positions else 0.0))
 
 
 def _cache_path(key: str) -> Path:
@@ -86,11 +90,17 @@ def _kernel_positions(g: Graph) -> list[int]:
 
 
 def _qemu_counts(g: Graph, sha: str, proxy, kernels: str) -> tuple[list[int], int]:
+    """kernels: a kernel set, or "stack": the fast set with every CONV_2D's columns on the stack."""
     from ..compiler import compile_graph
     from ..outdir import write_folder
     from ..targets.qemu import run_firmware
-    files, _ = compile_graph(copy.deepcopy(g), "te_cost", sha, target=proxy, fmt="make", kernels=kernels,
-                             force=True)
+    g = copy.deepcopy(g)
+    if kernels == "stack":
+        kernels = "fast"
+        for op in g.ops:
+            if op.kind == "CONV_2D":
+                op.options["force_stack_scratch"] = True  # as compiler._trim_scratch may set for a part
+    files, _ = compile_graph(g, "te_cost", sha, target=proxy, fmt="make", kernels=kernels, force=True)
     with tempfile.TemporaryDirectory(prefix="tinyedge-cost-") as tmp:
         out = Path(tmp) / "model"
         write_folder(out, files)
@@ -153,11 +163,14 @@ def device_model(g: Graph, sha: str, board_name: str, kernels: str = "auto") -> 
         proxy, factor = _emulated_proxy(board)
         counts, part = _cached_counts(g, sha, proxy, kset)
         ref = _cached_counts(g, sha, proxy, "reference")[0] if kset != "reference" else counts
+        convs = kset == "fast" and any(op.kind == "CONV_2D" for op in g.ops)
+        stack = _cached_counts(g, sha, proxy, "stack")[0] if convs else counts
         hz = float(board.clock_hz)
         how = f"{proxy.name} instruction counts" + (f" x {factor:g}" if factor != 1.0 else "")
         return DeviceModel(board.name, [c * factor / hz for c in counts], part * factor / hz,
                            [round(c * factor) for c in counts], round(part * factor),
-                           f"{how} ({kset} kernels) at {hz / 1e6:g} MHz", [c * factor / hz for c in ref])
+                           f"{how} ({kset} kernels) at {hz / 1e6:g} MHz", [c * factor / hz for c in ref],
+                           [c * factor / hz for c in stack])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(model)))
     return model

@@ -30,6 +30,7 @@ class Footprint:
     fits: bool
     over: list[str] = field(default_factory=list)
     reference_ops: list[int] = field(default_factory=list)  # positions given the portable kernel
+    stack_ops: list[int] = field(default_factory=list)  # positions whose fast kernel keeps its columns on the stack
 
 
 @dataclass
@@ -68,6 +69,7 @@ def footprint(g: Graph, positions: list[int], inputs: list[int], outputs: list[i
     ks, plan = lower(sub, kernels=kernel_set(kernels, board))
     weights, consts = flash_bytes(sub, ks)
     slow = [p for p, op in zip(positions, sub.ops) if op.options.get("reference_kernel")]
+    stack = [p for p, op in zip(positions, sub.ops) if op.options.get("stack_scratch")]
 
     def io(ts):
         return [{"shape": list(sub.tensors[t].shape), "dtype": sub.tensors[t].dtype} for t in ts]
@@ -75,10 +77,10 @@ def footprint(g: Graph, positions: list[int], inputs: list[int], outputs: list[i
                 "weights_bytes": weights, "constants_bytes": consts, "inputs": io(inputs), "outputs": io(outputs),
                 "arena_bytes": plan.arena_size}
     if board.core == "host":
-        return Footprint(weights + consts, plan.arena_size, True, [], slow)
+        return Footprint(weights + consts, plan.arena_size, True, [], slow, stack)
     fit = estimate(manifest, board)
     over = fit.overshoot(board)
-    return Footprint(fit.flash_bytes, fit.ram_bytes, not over, over, slow)
+    return Footprint(fit.flash_bytes, fit.ram_bytes, not over, over, slow, stack)
 
 
 def evaluate(g: Graph, on_a: list[int], label: str, a: DeviceModel, b: DeviceModel, link: Link,
@@ -99,7 +101,8 @@ def evaluate(g: Graph, on_a: list[int], label: str, a: DeviceModel, b: DeviceMod
             cache[key] = footprint(g, positions, ins, outs, boards[side], kernels)
         parts.append(cache[key])
     slow = [q for part in parts if part is not None for q in part.reference_ops]
-    a_s, b_s = a.seconds(on_a, slow), b.seconds(on_b, slow)
+    stack = [q for part in parts if part is not None for q in part.stack_ops]
+    a_s, b_s = a.seconds(on_a, slow, stack), b.seconds(on_b, slow, stack)
     link_s = sum(link.seconds(nb) for nb in nbytes)
     energy = (a_s * active_mw(boards[0]) + link_s * link.tx_mw)  # mW x s = mJ
     return Candidate(label, on_a, crossing, sum(nb + OVERHEAD for nb in nbytes), a_s, link_s, b_s, energy, parts,

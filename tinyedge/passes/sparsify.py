@@ -11,7 +11,7 @@ sets
   "mask_tensor": index, "values_tensor": index}``, the encoding below. The
   two arrays are added to the graph as constant tensors, which the op's
   ``lower`` passes to the sparse kernel (``te_fully_connected_sparse_s8``,
-  ``te_conv2d_sparse_s8``) in place of the dense weight tensor. As tensors
+  ``te_conv2d_sparse_s8``, ``te_conv2d_sparse_1x1_s8``) in place of the dense weight tensor. As tensors
   they are emitted once even when two ops share one weight tensor (TF's
   converter merges identical constants), the dense weights are no longer
   emitted, and the build counts the encoding in its weight bytes;
@@ -46,17 +46,31 @@ alternatives, at 80% sparsity:
   lower densities where the bitmap's 12.5% matters least anyway) and counts,
   with a nibble decoder and a data-dependent size.
 
-Decoding the bitmap on a Cortex-M or an AVR is a byte read, a test of the
-low bit and a shift per bit; an all-zero byte skips 8 weights at once, and
-a byte's loop ends at its last set bit. Per nonzero the kernel does the same
-multiply-accumulate as the dense kernel, so ``sparse_macs`` counts the
-nonzero weights times the positions they are applied at (for CONV_2D, the
-same convention as the dense count: every output pixel, padding included).
+The kernels decode each row once (runtime_c/src/te_sparse_rows.h: a 32-bit
+bitmap word at a time where a set bit is found in one or two instructions,
+else a byte), into a list of (weight, position) entries on the stack, and
+apply it to 4 pixels at a time: per nonzero and block, one entry load, then
+a load and a multiply-accumulate per pixel (11.5 instructions per 4 on a
+Cortex-M4), the sums in registers. A 1x1 convolution without padding
+(te_conv2d_sparse_1x1_s8) and the pixels of a k x k convolution whose window
+lies inside the input fold the input offset into the start value (bias +
+in_offset * sum of the row); the border pixels of a k x k convolution add
+w * (x + in_offset) tap by tap, skipping padding as the dense kernel does.
+FULLY_CONNECTED with one or two batch rows walks the bitmap straight. Per
+nonzero the kernel does the same multiply-accumulate as the dense kernel, so
+``sparse_macs`` counts the nonzero weights times the positions they are
+applied at (for CONV_2D, the same convention as the dense count: every
+output pixel, padding included).
 
 The kernels are bit-exact with the dense ones: integer sums do not depend on
-order, a skipped zero weight contributes ``0 * (x + in_offset) = 0``, and
-CONV_2D still skips out-of-bounds (padding) positions as the dense kernel
-does. The dense path is kept when the encoding would not be smaller.
+order (int32 sums wrap alike), a skipped zero weight contributes
+``0 * (x + in_offset) = 0``, and CONV_2D still skips out-of-bounds (padding)
+positions as the dense kernel does. The dense path is kept when the encoding
+would not be smaller, and, with the fast kernels, for a 1x1 CONV_2D that
+te_conv2d_fast_s8 is estimated to run faster (``sparse_1x1_cost``: about 2.8
+instructions per nonzero multiply-accumulate plus per-output and per-row
+costs, against at least 1 per dense MAC; on vww_96_int8's 6x6x128 layers the
+crossover is near 25% nonzeros).
 """
 
 from __future__ import annotations
@@ -117,9 +131,41 @@ def _add_const(g: Graph, name: str, data: np.ndarray) -> int:
     return index
 
 
+# Cortex-M4 instructions (qemu-cortex-m4, tests/c/sparse_conv_check.c), fitted within 5% on 1x1 layers of
+# 4 to 576 pixels, 32 to 256 channels and 0 to 36% nonzeros: te_conv2d_sparse_1x1_s8 takes about
+SPARSE_1X1_PER_NZ_MAC = 2.8  # per nonzero weight and pixel (pixels in blocks of 4)
+SPARSE_1X1_PER_OUTPUT = 20  # per output value (requantization, blocks of 4)
+SPARSE_1X1_PER_ROW = 115  # per output channel
+SPARSE_1X1_PER_NZ = 11  # per nonzero weight (decoding its row once)
+SPARSE_1X1_PER_WORD = 27  # per 32 bits of the bitmap
+# and te_conv2d_fast_s8 at least this per MAC (0.99 to 1.36 on those layers), so the estimate errs towards dense.
+DENSE_FAST_PER_MAC = 1.0
+
+
+def sparse_1x1_cost(g: Graph, op: Op, nonzeros: int) -> tuple[float, float] | None:
+    """Estimated Cortex-M4 instructions of a 1x1 CONV_2D on te_conv2d_sparse_1x1_s8 and on
+    te_conv2d_fast_s8, or None where the op does not take the 1x1 sparse kernel."""
+    from ..ops.conv2d import conv_params, sparse_1x1  # ops import passes: import here
+    out = g.t(op.outputs[0])
+    params = conv_params(g, op, out.shape[3])
+    if not sparse_1x1(params):
+        return None
+    p = dict(params)
+    one_run = p["stride_h"] == p["stride_w"] == 1 and (p["in_h"], p["in_w"]) == (p["out_h"], p["out_w"])
+    runs, run_len = (1, p["batches"] * p["out_h"] * p["out_w"]) if one_run else (p["batches"] * p["out_h"], p["out_w"])
+    pixels = runs * 4 * -(-run_len // 4)  # blocks of 4 (the last one overlaps)
+    rows, fic = p["out_c"], p["filter_in_c"]
+    sparse = (SPARSE_1X1_PER_NZ_MAC * nonzeros * pixels + SPARSE_1X1_PER_OUTPUT * pixels * rows
+              + SPARSE_1X1_PER_ROW * rows + SPARSE_1X1_PER_NZ * nonzeros + SPARSE_1X1_PER_WORD * rows * -(-fic // 32))
+    return sparse, DENSE_FAST_PER_MAC * out.size * fic
+
+
 def sparsify(g: Graph, max_density: float = 0.5) -> Graph:
     """Annotate FULLY_CONNECTED and CONV_2D ops whose weights are sparse enough,
-    adding their encodings to the graph as constant tensors."""
+    adding their encodings to the graph as constant tensors. With the fast kernels
+    (g.kernel_set "fast"), a 1x1 CONV_2D stays dense where te_conv2d_fast_s8 is
+    estimated faster (sparse_1x1_cost)."""
+    fast = getattr(g, "kernel_set", "reference") == "fast"
     encoded: dict[int, tuple[int, int]] = {}  # weight tensor -> (mask, values) tensors
     for op in g.ops:
         op.options.pop("sparse", None)
@@ -140,6 +186,10 @@ def sparsify(g: Graph, max_density: float = 0.5) -> Graph:
         dense_bytes = int(rows.nbytes)
         if sparse_bytes >= dense_bytes:
             continue  # the bitmap costs more than the zeros save: keep the dense kernel
+        if fast and op.kind == "CONV_2D":
+            cost = sparse_1x1_cost(g, op, nonzeros)
+            if cost is not None and cost[0] > cost[1]:
+                continue  # too dense for the sparse kernel to win: keep the fast dense one
         w = op.inputs[1]
         if w not in encoded:
             name = g.tensors[w].name

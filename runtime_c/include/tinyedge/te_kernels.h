@@ -97,7 +97,10 @@ void te_depthwise_conv2d_inplace_s8(const te_conv_params_t *p, const int8_t *inp
  * ceil(row_len / 8) mask bytes, bit (j & 7) of byte (j >> 3) set where weight
  * j of the row is nonzero; values holds the nonzero weights row after row.
  * mask and values are const data and replace the dense kernel's filter; the
- * parameter structs are the dense kernels'. Bit-exact with the dense kernels. */
+ * parameter structs are the dense kernels'. Bit-exact with the dense kernels.
+ * Each row is decoded once and applied to 4 pixels (batch rows) at a time
+ * (src/te_sparse_rows.c); a row of up to TE_SPARSE_LIST (256) nonzeros is
+ * held on the stack, 4 bytes each, longer ones are decoded in chunks. */
 
 #ifndef TE_READ_U8
 #define TE_READ_U8(p) ((uint8_t)TE_READ_S8(p))
@@ -113,6 +116,12 @@ void te_fully_connected_sparse_s8(const te_fc_params_t *p, const int8_t *input,
 void te_conv2d_sparse_s8(const te_conv_params_t *p, const int8_t *input,
                          const uint8_t *mask, const int8_t *values,
                          const int32_t *bias, int8_t *output);
+
+/* The same for a 1x1 filter without padding (pad_h = pad_w = 0), faster:
+ * each channel's row is decoded once and applied to 4 pixels at a time. */
+void te_conv2d_sparse_1x1_s8(const te_conv_params_t *p, const int8_t *input,
+                             const uint8_t *mask, const int8_t *values,
+                             const int32_t *bias, int8_t *output);
 
 /* ---- pooling and reductions -------------------------------------------- */
 /* (pool, mean) */
