@@ -17,8 +17,12 @@
  * Host:  gcc -std=c99 -O2 -Wall -Wextra -Werror -Iruntime_c/include -Iruntime_c/src this.c
  *        runtime_c/src/te_{conv2d,depthwise_conv2d,fully_connected}{,_fast}_s8.c
  *        (-fsanitize=address,undefined in tests/targets/test_channel_range_c.py)
- * QEMU:  add -DTE_QEMU, firmware/cortex-m/startup.c and the board's linker
- *        script; counts instructions with SysTick as firmware/cortex-m/main.c.
+ * QEMU:  add -DTE_QEMU, the core's -mcpu flags, firmware/cortex-m/startup.c,
+ *        -T firmware/cortex-m/<board>.ld -L firmware/cortex-m --specs=rdimon.specs
+ *        (tests/targets/c_driver.py: the exact commands) and run under
+ *        qemu-system-arm -icount shift=0; counts instructions with SysTick.
+ *        Random numbers, clocks and the other shared helpers: check_support.h,
+ *        next to this file (no -I needed).
  * Prints "ok N" (N configurations checked) or the first mismatch; the exit
  * status is nonzero on a mismatch. */
 #include <stdint.h>
@@ -28,6 +32,11 @@
 #include "tinyedge/te_kernels.h"
 #include "tinyedge/te_kernels_fast.h"
 
+#ifndef TE_CHECK_SEED
+#define TE_CHECK_SEED 0x9E3779B9u
+#endif
+#include "check_support.h"
+
 #ifndef TE_CHECK_CONFIGS
 #ifdef TE_QEMU
 #define TE_CHECK_CONFIGS 600 /* per op */
@@ -35,38 +44,6 @@
 #define TE_CHECK_CONFIGS 600
 #endif
 #endif
-
-/* ---- random ------------------------------------------------------------ */
-
-static uint32_t rng_state = 0x9E3779B9u;
-
-static uint32_t rnd(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    rng_state = x;
-    return x;
-}
-
-static int32_t rnd_in(int32_t lo, int32_t hi) /* [lo, hi] */
-{
-    return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
-}
-
-static int32_t rnd_pick(const int32_t *v, int32_t n)
-{
-    return v[rnd() % (uint32_t)n];
-}
-
-static void fill_s8(int8_t *p, int32_t n)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        p[i] = (int8_t)(rnd() & 0xFFu);
-    }
-}
 
 /* ---- buffers ------------------------------------------------------------ */
 
@@ -297,21 +274,6 @@ static void rnd_act(int32_t *lo, int32_t *hi, int32_t out_offset)
 
 /* ---- configurations ------------------------------------------------------ */
 
-static int32_t conv_out_size(int32_t in, int32_t k, int32_t stride, int32_t dil, int32_t same, int32_t *pad)
-{
-    const int32_t eff = (k - 1) * dil + 1;
-    int32_t out, total;
-    if (same) {
-        out = (in + stride - 1) / stride;
-        total = (out - 1) * stride + eff - in;
-        *pad = total > 0 ? total / 2 : 0;
-    } else {
-        out = in >= eff ? (in - eff) / stride + 1 : 0;
-        *pad = 0;
-    }
-    return out;
-}
-
 /* 1: checked, 0: skipped (too big), -1: mismatch */
 static int32_t check_conv_once(int32_t *splits)
 {
@@ -436,61 +398,6 @@ static int32_t check_fc_once(int32_t *splits)
 
 /* ---- timing ------------------------------------------------------------- */
 
-#ifdef TE_QEMU
-extern void initialise_monitor_handles(void);
-extern volatile uint32_t te_systick_wraps;
-
-#define TE_SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define TE_SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define TE_SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
-static void clock_start(void)
-{
-    TE_SYST_RVR = 0xFFFFFFu;
-    TE_SYST_CVR = 0u;
-    TE_SYST_CSR = 7u;
-    while (TE_SYST_CVR == 0u) {
-    }
-}
-
-static uint32_t clock_now(void)
-{
-    uint32_t wraps, value;
-    do {
-        wraps = te_systick_wraps;
-        value = TE_SYST_CVR;
-    } while (wraps != te_systick_wraps);
-    return (wraps << 24) + (0xFFFFFFu - value);
-}
-
-/* instructions per tick, from a loop of 2 * 2^20 instructions */
-static double calibrate(void)
-{
-    uint32_t n = 1048576u;
-    const uint32_t start = clock_now();
-    __asm volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
-    return 2097152.0 / (double)(clock_now() - start);
-}
-#define TE_REPS 1
-#define TE_UNIT "instr"
-#else
-#include <time.h>
-static void clock_start(void)
-{
-}
-static uint32_t clock_now(void)
-{
-    return (uint32_t)clock();
-}
-/* reported unit: nanoseconds per call */
-static double calibrate(void)
-{
-    return 1e9 / (double)CLOCKS_PER_SEC / 200.0;
-}
-#define TE_REPS 200
-#define TE_UNIT "ns"
-#endif
-
 /* the fast kernel's cost on [begin, end) (end 0: all) */
 static double cost(double scale, int32_t begin, int32_t end)
 {
@@ -587,9 +494,7 @@ static int32_t timings(void)
 int main(void)
 {
     int32_t i, r, n = 0, skipped = 0, splits = 0;
-#ifdef TE_QEMU
-    initialise_monitor_handles();
-#endif
+    check_io_init();
     for (i = 0; i < 3 * TE_CHECK_CONFIGS; ++i) {
         const int32_t op = i / TE_CHECK_CONFIGS;
         r = op == 0 ? check_conv_once(&splits) : op == 1 ? check_dw_once(&splits) : check_fc_once(&splits);

@@ -10,9 +10,13 @@
  * Host:  gcc -std=c99 -O2 -Wall -Wextra -Werror -Iruntime_c/include -Iruntime_c/src
  *        tests/c/fast_add_check.c runtime_c/src/te_add_sub_s8.c
  *        runtime_c/src/te_add_sub_fast_s8.c runtime_c/src/te_broadcast_s8.c
- * QEMU:  the same for Cortex-M with -DTE_QEMU, firmware/cortex-m/startup.c and
- *        the board's linker script (tests/targets/test_fast_kernels_c.py);
- *        instructions per element counted with SysTick (-icount shift=0).
+ * QEMU:  add -DTE_QEMU, the core's -mcpu flags, firmware/cortex-m/startup.c,
+ *        -T firmware/cortex-m/<board>.ld -L firmware/cortex-m --specs=rdimon.specs
+ *        (tests/targets/c_driver.py: the exact commands) and run under
+ *        qemu-system-arm -icount shift=0; instructions per element counted
+ *        with SysTick.
+ *        Random numbers, clocks and the other shared helpers: check_support.h,
+ *        next to this file (no -I needed).
  * Prints "ok N" (N configurations compared) or the first mismatch; the exit
  * status is nonzero on a mismatch. */
 #include <stdint.h>
@@ -21,39 +25,16 @@
 
 #include "tinyedge/te_kernels.h"
 
+#ifndef TE_CHECK_SEED
+#define TE_CHECK_SEED 0x9E3779B9u
+#endif
+#include "check_support.h"
+
 #ifdef TE_QEMU
 #define TE_CHECK_CONFIGS 1500
 #else
-#include <time.h>
 #define TE_CHECK_CONFIGS 6000
 #endif
-
-/* ---- random ------------------------------------------------------------ */
-
-static uint32_t rng_state = 0x9E3779B9u;
-
-static uint32_t rnd(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    rng_state = x;
-    return x;
-}
-
-static int32_t rnd_in(int32_t lo, int32_t hi) /* [lo, hi] */
-{
-    return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
-}
-
-static void fill_s8(int8_t *p, int32_t n)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        p[i] = (int8_t)(rnd() & 0xFFu);
-    }
-}
 
 /* ---- parameter sets -------------------------------------------------------- */
 
@@ -435,81 +416,30 @@ static int check_all_pairs(void)
 
 /* ---- cost ------------------------------------------------------------------- */
 
-#ifdef TE_QEMU
-extern void initialise_monitor_handles(void);
-extern volatile uint32_t te_systick_wraps;
-
-#define TE_SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define TE_SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define TE_SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
-static void clock_start(void)
-{
-    TE_SYST_RVR = 0xFFFFFFu;
-    TE_SYST_CVR = 0u;
-    TE_SYST_CSR = 7u; /* enable, wrap interrupt, processor clock */
-    while (TE_SYST_CVR == 0u) {
-    }
-}
-
-static uint32_t clock_now(void) /* ticks */
-{
-    uint32_t wraps, value;
-    do {
-        wraps = te_systick_wraps;
-        value = TE_SYST_CVR;
-    } while (wraps != te_systick_wraps);
-    return (wraps << 24) + (0xFFFFFFu - value);
-}
-
-#define CAL_LOOPS 1048576u
-static double g_instr_per_tick;
-
-static void calibrate(void) /* ticks of a loop of 2 x CAL_LOOPS instructions */
-{
-    uint32_t n = CAL_LOOPS;
-    const uint32_t start = clock_now();
-    __asm volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
-    g_instr_per_tick = 2.0 * CAL_LOOPS / (double)(clock_now() - start);
-}
-
 typedef void (*add_fn)(const te_add_params_t *, const int8_t *, const int8_t *, int8_t *);
 
-static double cost(add_fn fn, const te_add_params_t *p, int8_t *out) /* instructions */
-{
-    const uint32_t start = clock_now();
-    fn(p, g_a, g_b, out);
-    return (double)(clock_now() - start) * g_instr_per_tick;
-}
-#define COST_UNIT "instr/element"
-#else
-typedef void (*add_fn)(const te_add_params_t *, const int8_t *, const int8_t *, int8_t *);
+typedef struct {
+    add_fn fn;
+    const te_add_params_t *p;
+    int8_t *out;
+} add_call_t;
 
-static double cost(add_fn fn, const te_add_params_t *p, int8_t *out) /* ns, best of a few runs */
+static double g_scale; /* calibrate()'s */
+
+static void add_call(const void *arg)
 {
-    double best = 1e30;
-    int32_t r, k, reps = 1;
-    for (r = 0; r < 5; ++r) {
-        clock_t t0, t1;
-        for (;;) {
-            t0 = clock();
-            for (k = 0; k < reps; ++k) {
-                fn(p, g_a, g_b, out);
-            }
-            t1 = clock();
-            if ((double)(t1 - t0) > 0.02 * CLOCKS_PER_SEC) {
-                break;
-            }
-            reps *= 2;
-        }
-        if ((double)(t1 - t0) * 1e9 / CLOCKS_PER_SEC / reps < best) {
-            best = (double)(t1 - t0) * 1e9 / CLOCKS_PER_SEC / reps;
-        }
-    }
-    return best;
+    const add_call_t *c = (const add_call_t *)arg;
+    c->fn(c->p, g_a, g_b, c->out);
 }
-#define COST_UNIT "ns/element"
-#endif
+
+/* fn on g_a, g_b: instructions under QEMU, ns on the host */
+static double cost(add_fn fn, const te_add_params_t *p, int8_t *out)
+{
+    const add_call_t c = {fn, p, out};
+    return check_cost(add_call, &c, g_scale);
+}
+#define COST_UNIT TE_UNIT "/element"
+
 
 static int bench(const char *name, const pset_t *s, int32_t n, int32_t sub)
 {
@@ -534,11 +464,9 @@ static int bench(const char *name, const pset_t *s, int32_t n, int32_t sub)
 int main(void)
 {
     int32_t i;
-#ifdef TE_QEMU
-    initialise_monitor_handles();
+    check_io_init();
     clock_start();
-    calibrate();
-#endif
+    g_scale = calibrate();
     for (i = 0; i < TE_CHECK_CONFIGS; ++i) {
         if (random_config()) {
             printf("  configuration %ld\n", (long)i);

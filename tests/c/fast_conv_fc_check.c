@@ -7,11 +7,16 @@
  * runs them) and for channel ranges; multipliers, shifts and biases
  * include the fallbacks and the constant (dead) channels of converters.
  *
- * Host:  gcc -std=c99 -O2 -Iruntime_c/include -Iruntime_c/src this.c
- *        te_conv2d_s8.c te_conv2d_fast_s8.c te_fully_connected_s8.c
- *        te_fully_connected_fast_s8.c            (times with clock())
- * QEMU:  add -DTE_QEMU, firmware/cortex-m/startup.c and the board's linker
- *        script; counts instructions with SysTick as firmware/cortex-m/main.c.
+ * Host:  gcc -std=c99 -O2 -Wall -Wextra -Werror -Iruntime_c/include -Iruntime_c/src
+ *        tests/c/fast_conv_fc_check.c runtime_c/src/te_conv2d_s8.c
+ *        runtime_c/src/te_conv2d_fast_s8.c runtime_c/src/te_fully_connected_s8.c
+ *        runtime_c/src/te_fully_connected_fast_s8.c   (times with clock())
+ * QEMU:  add -DTE_QEMU, the core's -mcpu flags, firmware/cortex-m/startup.c,
+ *        -T firmware/cortex-m/<board>.ld -L firmware/cortex-m --specs=rdimon.specs
+ *        (tests/targets/c_driver.py: the exact commands) and run under
+ *        qemu-system-arm -icount shift=0; counts instructions with SysTick.
+ *        Random numbers, clocks and the other shared helpers: check_support.h,
+ *        next to this file (no -I needed).
  * -DTE_CHECK_SEED=n, -DTE_CHECK_CONV_CONFIGS=n: other or more configurations.
  * Prints "ok N" (N configurations compared) or the first mismatch; the exit
  * status is nonzero on a mismatch. */
@@ -24,6 +29,11 @@
 #include "te_fast_mac.h"
 #include "te_inplace.h"
 
+#ifndef TE_CHECK_SEED
+#define TE_CHECK_SEED 0x12345678u
+#endif
+#include "check_support.h"
+
 #ifndef TE_CHECK_CONFIGS
 #define TE_CHECK_CONFIGS 300 /* per op */
 #endif
@@ -33,42 +43,6 @@
 #ifndef TE_CHECK_RQ
 #define TE_CHECK_RQ 200000L /* random requantizations */
 #endif
-
-/* ---- random ------------------------------------------------------------ */
-
-#ifndef TE_CHECK_SEED
-#define TE_CHECK_SEED 0x12345678u
-#endif
-static uint32_t rng_state = TE_CHECK_SEED;
-
-static uint32_t rnd(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    rng_state = x;
-    return x;
-}
-
-/* uniform-ish in [lo, hi] */
-static int32_t rnd_in(int32_t lo, int32_t hi)
-{
-    return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
-}
-
-static int32_t rnd_pick(const int32_t *v, int32_t n)
-{
-    return v[rnd() % (uint32_t)n];
-}
-
-static void fill_s8(int8_t *p, int32_t n)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        p[i] = (int8_t)(rnd() & 0xFFu);
-    }
-}
 
 /* ---- buffers ------------------------------------------------------------ */
 
@@ -86,17 +60,6 @@ static int32_t g_shift[MAX_CH];
 static int8_t g_out_ref[MAX_OUT];
 static int8_t g_out_fast[MAX_OUT];
 static int32_t g_scratch[MAX_SCRATCH / 4];
-
-static int32_t first_diff(int32_t n)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        if (g_out_ref[i] != g_out_fast[i]) {
-            return i;
-        }
-    }
-    return -1;
-}
 
 /* multipliers in [2^30, 2^31 - 1] (sometimes 0 or INT32_MIN: the fallbacks),
  * shifts in [-10, 2] or, for outputs that do not all saturate, deeper
@@ -153,22 +116,6 @@ static void rnd_act(int32_t *lo, int32_t *hi)
 }
 
 /* ---- CONV_2D ------------------------------------------------------------ */
-
-static int32_t conv_out_size(int32_t in, int32_t k, int32_t stride, int32_t dil, int32_t same,
-                             int32_t *pad)
-{
-    const int32_t eff = (k - 1) * dil + 1;
-    int32_t out, total;
-    if (same) {
-        out = (in + stride - 1) / stride;
-        total = (out - 1) * stride + eff - in;
-        *pad = total > 0 ? total / 2 : 0;
-    } else {
-        out = in >= eff ? (in - eff) / stride + 1 : 0;
-        *pad = 0;
-    }
-    return out;
-}
 
 static void print_conv(const te_conv_params_t *p, int32_t has_bias)
 {
@@ -328,7 +275,7 @@ static int32_t check_fc_once(void)
     memset(g_out_fast, 0x2A, (size_t)nout);
     te_fully_connected_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_ref);
     te_fully_connected_fast_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_fast);
-    d = first_diff(nout);
+    d = first_diff(g_out_ref, g_out_fast, nout);
     if (d >= 0) {
         printf("MISMATCH at %ld: ref %d fast %d\n", (long)d, g_out_ref[d], g_out_fast[d]);
         printf("fc b%ld in %ld out %ld in_off %ld f_off %ld out_off %ld act %ld..%ld pc %ld bias %ld\n",
@@ -416,61 +363,6 @@ static int32_t check_rq(void)
 
 /* ---- timing ------------------------------------------------------------- */
 
-#ifdef TE_QEMU
-extern void initialise_monitor_handles(void);
-extern volatile uint32_t te_systick_wraps;
-
-#define TE_SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define TE_SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define TE_SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
-static void clock_start(void)
-{
-    TE_SYST_RVR = 0xFFFFFFu;
-    TE_SYST_CVR = 0u;
-    TE_SYST_CSR = 7u;
-    while (TE_SYST_CVR == 0u) {
-    }
-}
-
-static uint32_t clock_now(void)
-{
-    uint32_t wraps, value;
-    do {
-        wraps = te_systick_wraps;
-        value = TE_SYST_CVR;
-    } while (wraps != te_systick_wraps);
-    return (wraps << 24) + (0xFFFFFFu - value);
-}
-
-/* instructions per tick, from a loop of 2 * 2^20 instructions */
-static double calibrate(void)
-{
-    uint32_t n = 1048576u;
-    const uint32_t start = clock_now();
-    __asm volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
-    return 2097152.0 / (double)(clock_now() - start);
-}
-#define TE_REPS 1
-#define TE_UNIT "instr"
-#else
-#include <time.h>
-static void clock_start(void)
-{
-}
-static uint32_t clock_now(void)
-{
-    return (uint32_t)clock();
-}
-/* reported unit: nanoseconds per call */
-static double calibrate(void)
-{
-    return 1e9 / (double)CLOCKS_PER_SEC / 200.0;
-}
-#define TE_REPS 200
-#define TE_UNIT "ns"
-#endif
-
 static void report(const char *name, double scale, uint32_t t_ref, uint32_t t_fast, double macs)
 {
     const double r = scale * (double)t_ref, f = scale * (double)t_fast;
@@ -521,7 +413,7 @@ static int32_t time_conv(const char *name, double scale, int32_t hw_h, int32_t h
     }
     t_fast = clock_now() - t0;
     report(name, scale, t_ref, t_fast, (double)nout * k * k * c_in);
-    return first_diff(nout) < 0;
+    return first_diff(g_out_ref, g_out_fast, nout) < 0;
 }
 
 static int32_t time_fc(const char *name, double scale, int32_t in, int32_t out)
@@ -554,16 +446,14 @@ static int32_t time_fc(const char *name, double scale, int32_t in, int32_t out)
     }
     t_fast = clock_now() - t0;
     report(name, scale, t_ref, t_fast, (double)in * out);
-    return first_diff(out) < 0;
+    return first_diff(g_out_ref, g_out_fast, out) < 0;
 }
 
 int main(void)
 {
     int32_t i, n = 0, skipped = 0, r;
     double scale;
-#ifdef TE_QEMU
-    initialise_monitor_handles();
-#endif
+    check_io_init();
     if (!check_rq()) {
         return 1;
     }

@@ -5,12 +5,18 @@
  * most rows through the chunked path), then times layers shaped like
  * vww_96_int8's sparse 1x1 convolutions against te_conv2d_fast_s8.
  *
- * Host:  gcc -std=c99 -O2 -Iruntime_c/include -Iruntime_c/src this.c
- *        te_conv2d_s8.c te_conv2d_fast_s8.c te_conv2d_sparse_s8.c
- *        te_conv2d_sparse_1x1_s8.c te_fully_connected_s8.c
- *        te_fully_connected_sparse_s8.c
- * QEMU:  add -DTE_QEMU, firmware/cortex-m/startup.c and the board's linker
- *        script (instructions counted with SysTick, as fast_conv_fc_check.c).
+ * Host:  gcc -std=c99 -O2 -Wall -Wextra -Werror -pedantic -Iruntime_c/include
+ *        -Iruntime_c/src tests/c/sparse_conv_check.c runtime_c/src/te_conv2d_s8.c
+ *        runtime_c/src/te_conv2d_fast_s8.c runtime_c/src/te_conv2d_sparse_s8.c
+ *        runtime_c/src/te_conv2d_sparse_1x1_s8.c runtime_c/src/te_sparse_rows.c
+ *        runtime_c/src/te_fully_connected_s8.c runtime_c/src/te_fully_connected_fast_s8.c
+ *        runtime_c/src/te_fully_connected_sparse_s8.c   (times with clock())
+ * QEMU:  add -DTE_QEMU, the core's -mcpu flags, firmware/cortex-m/startup.c,
+ *        -T firmware/cortex-m/<board>.ld -L firmware/cortex-m --specs=rdimon.specs
+ *        (tests/targets/c_driver.py: the exact commands) and run under
+ *        qemu-system-arm -icount shift=0; counts instructions with SysTick.
+ *        Random numbers, clocks and the other shared helpers: check_support.h,
+ *        next to this file (no -I needed).
  * Prints "ok N" (N configurations compared) or the first mismatch; the exit
  * status is nonzero on a mismatch. */
 #include <stdint.h>
@@ -21,42 +27,17 @@
 #include "tinyedge/te_kernels_fast.h"
 #include "te_sparse_rows.h"
 
+#ifndef TE_CHECK_SEED
+#define TE_CHECK_SEED 0x2545F491u
+#endif
+#include "check_support.h"
+
 #ifndef TE_CHECK_CONFIGS
 #define TE_CHECK_CONFIGS 400 /* per kernel */
 #endif
 #ifndef TE_CHECK_RQ
 #define TE_CHECK_RQ 300000L /* random requantizations */
 #endif
-
-static uint32_t rng_state = 0x2545F491u;
-
-static uint32_t rnd(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    rng_state = x;
-    return x;
-}
-
-static int32_t rnd_in(int32_t lo, int32_t hi)
-{
-    return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
-}
-
-static int32_t rnd_pick(const int32_t *v, int32_t n)
-{
-    return v[rnd() % (uint32_t)n];
-}
-
-static void fill_s8(int8_t *p, int32_t n)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        p[i] = (int8_t)(rnd() & 0xFFu);
-    }
-}
 
 #define MAX_IN 16000
 #define MAX_FILTER 65536
@@ -156,17 +137,6 @@ static void rnd_act(int32_t *lo, int32_t *hi)
     }
 }
 
-static int32_t first_diff(int32_t n)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        if (g_out_ref[i] != g_out_sparse[i]) {
-            return i;
-        }
-    }
-    return -1;
-}
-
 static void print_conv(const char *kernel, const te_conv_params_t *p, int32_t has_bias, int32_t permille)
 {
     printf("%s b%ld in %ldx%ldx%ld out %ldx%ldx%ld k %ldx%ld fic %ld s %ld,%ld d %ld,%ld pad %ld,%ld "
@@ -176,21 +146,6 @@ static void print_conv(const char *kernel, const te_conv_params_t *p, int32_t ha
            (long)p->stride_h, (long)p->stride_w, (long)p->dil_h, (long)p->dil_w, (long)p->pad_h,
            (long)p->pad_w, (long)p->in_offset, (long)p->out_offset, (long)p->act_min,
            (long)p->act_max, (long)has_bias, (long)permille);
-}
-
-static int32_t conv_out_size(int32_t in, int32_t k, int32_t stride, int32_t dil, int32_t same, int32_t *pad)
-{
-    const int32_t eff = (k - 1) * dil + 1;
-    int32_t out, total;
-    if (same) {
-        out = (in + stride - 1) / stride;
-        total = (out - 1) * stride + eff - in;
-        *pad = total > 0 ? total / 2 : 0;
-    } else {
-        out = in >= eff ? (in - eff) / stride + 1 : 0;
-        *pad = 0;
-    }
-    return out;
 }
 
 /* 1: compared and equal, 0: skipped (too big), -1: mismatch. one_by_one:
@@ -248,7 +203,7 @@ static int32_t check_conv_once(int32_t one_by_one)
     te_conv2d_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_ref);
     memset(g_out_sparse, 0x2A, (size_t)nout);
     te_conv2d_sparse_s8(&p, g_in, g_mask, g_values, has_bias ? g_bias : NULL, g_out_sparse);
-    d = first_diff(nout);
+    d = first_diff(g_out_ref, g_out_sparse, nout);
     if (d >= 0) {
         printf("MISMATCH at %ld: ref %d sparse %d\n", (long)d, g_out_ref[d], g_out_sparse[d]);
         print_conv("conv sparse", &p, has_bias, permille);
@@ -257,7 +212,7 @@ static int32_t check_conv_once(int32_t one_by_one)
     if (one_by_one) {
         memset(g_out_sparse, 0x2A, (size_t)nout);
         te_conv2d_sparse_1x1_s8(&p, g_in, g_mask, g_values, has_bias ? g_bias : NULL, g_out_sparse);
-        d = first_diff(nout);
+        d = first_diff(g_out_ref, g_out_sparse, nout);
         if (d >= 0) {
             printf("MISMATCH at %ld: ref %d sparse 1x1 %d\n", (long)d, g_out_ref[d], g_out_sparse[d]);
             print_conv("conv sparse 1x1", &p, has_bias, permille);
@@ -297,7 +252,7 @@ static int32_t check_fc_once(void)
     memset(g_out_sparse, 0x2A, (size_t)nout);
     te_fully_connected_s8(&p, g_in, g_filter, has_bias ? g_bias : NULL, g_out_ref);
     te_fully_connected_sparse_s8(&p, g_in, g_mask, g_values, has_bias ? g_bias : NULL, g_out_sparse);
-    d = first_diff(nout);
+    d = first_diff(g_out_ref, g_out_sparse, nout);
     if (d >= 0) {
         printf("MISMATCH at %ld: ref %d sparse %d\n", (long)d, g_out_ref[d], g_out_sparse[d]);
         printf("fc sparse b%ld in %ld out %ld in_off %ld out_off %ld act %ld..%ld pc %ld bias %ld density %ld\n",
@@ -358,59 +313,6 @@ static int32_t check_rq(void)
 
 /* ---- timing ------------------------------------------------------------- */
 
-#ifdef TE_QEMU
-extern void initialise_monitor_handles(void);
-extern volatile uint32_t te_systick_wraps;
-
-#define TE_SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define TE_SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define TE_SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
-static void clock_start(void)
-{
-    TE_SYST_RVR = 0xFFFFFFu;
-    TE_SYST_CVR = 0u;
-    TE_SYST_CSR = 7u;
-    while (TE_SYST_CVR == 0u) {
-    }
-}
-
-static uint32_t clock_now(void)
-{
-    uint32_t wraps, value;
-    do {
-        wraps = te_systick_wraps;
-        value = TE_SYST_CVR;
-    } while (wraps != te_systick_wraps);
-    return (wraps << 24) + (0xFFFFFFu - value);
-}
-
-static double calibrate(void)
-{
-    uint32_t n = 1048576u;
-    const uint32_t start = clock_now();
-    __asm volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
-    return 2097152.0 / (double)(clock_now() - start);
-}
-#define TE_REPS 1
-#define TE_UNIT "instr"
-#else
-#include <time.h>
-static void clock_start(void)
-{
-}
-static uint32_t clock_now(void)
-{
-    return (uint32_t)clock();
-}
-static double calibrate(void)
-{
-    return 1e9 / (double)CLOCKS_PER_SEC / 200.0;
-}
-#define TE_REPS 200
-#define TE_UNIT "ns"
-#endif
-
 /* A 1x1 stride-1 layer hw x hw x c_in -> c_out at density permille / 1000:
  * sparse 1x1 kernel against the dense fast one, per dense MAC. */
 static int32_t time_1x1(double scale, int32_t hw, int32_t c_in, int32_t c_out, int32_t permille)
@@ -456,7 +358,7 @@ static int32_t time_1x1(double scale, int32_t hw, int32_t c_in, int32_t c_out, i
     printf("time 1x1 %dx%d %d->%d density %4.1f%%  dense fast %9.0f %s (%4.2f/MAC)  sparse %9.0f %s (%4.2f/MAC)\n",
            (int)hw, (int)hw, (int)c_in, (int)c_out, permille / 10.0, scale * t_dense, TE_UNIT,
            scale * t_dense / macs, scale * t_sparse, TE_UNIT, scale * t_sparse / macs);
-    return first_diff(nout) < 0;
+    return first_diff(g_out_ref, g_out_sparse, nout) < 0;
 }
 
 /* A 3x3 "same" layer hw x hw x c -> c at density permille / 1000: the
@@ -505,7 +407,7 @@ static int32_t time_3x3(double scale, int32_t hw, int32_t c, int32_t permille)
     printf("time 3x3 %dx%d %d->%d density %4.1f%%  dense fast %9.0f %s (%4.2f/MAC)  sparse %9.0f %s (%4.2f/MAC)\n",
            (int)hw, (int)hw, (int)c, (int)c, permille / 10.0, scale * t_dense, TE_UNIT, scale * t_dense / macs,
            scale * t_sparse, TE_UNIT, scale * t_sparse / macs);
-    return first_diff(nout) < 0;
+    return first_diff(g_out_ref, g_out_sparse, nout) < 0;
 }
 
 /* FULLY_CONNECTED in -> out, one batch row, at density permille / 1000. */
@@ -544,16 +446,14 @@ static int32_t time_fc(double scale, int32_t in, int32_t out, int32_t permille)
     printf("time fc %d->%d density %4.1f%%  dense fast %9.0f %s (%4.2f/MAC)  sparse %9.0f %s (%4.2f/MAC)\n", (int)in,
            (int)out, permille / 10.0, scale * t_dense, TE_UNIT, scale * t_dense / macs, scale * t_sparse, TE_UNIT,
            scale * t_sparse / macs);
-    return first_diff(out) < 0;
+    return first_diff(g_out_ref, g_out_sparse, out) < 0;
 }
 
 int main(void)
 {
     int32_t i, n = 0, skipped = 0, r;
     double scale;
-#ifdef TE_QEMU
-    initialise_monitor_handles();
-#endif
+    check_io_init();
     if (!check_rq()) {
         return 1;
     }
