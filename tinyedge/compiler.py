@@ -18,6 +18,7 @@ from .ir import Graph
 from .names import c_identifier
 from .ops import REGISTRY, ConstArray, Kernel
 from .outdir import MANIFEST, check_writable, write_folder
+from .passes.depthwise_as_conv import depthwise_as_conv
 from .passes.fuse_activation import fuse_activations
 from .passes.fuse_dilated_conv import fuse_dilated_convs
 from .passes.inplace import mark_inplace
@@ -101,6 +102,8 @@ def lower(g: Graph, max_density: float = 0.5, kernels: str = "reference",
     if workers > 1:
         return _lower_workers(g)
     sparsify(g, max_density)
+    if kernels == "fast":
+        depthwise_as_conv(g)
     flags = ("inplace", "stack_scratch", "reference_kernel")
     best = None
     for inplace in (False, True):
@@ -140,7 +143,7 @@ def _trim_scratch(g: Graph, ks, plan):
         if not k.scratch_bytes or plan.arena_size == 0:
             continue
         op = g.ops[pos]
-        small = op.kind == "CONV_2D" and not op.options.get("inplace") and k.scratch_bytes <= STACK_SCRATCH
+        small = k.func == "te_conv2d_fast_s8" and k.scratch_bytes <= STACK_SCRATCH
         flag = "stack_scratch" if small else "reference_kernel"
         op.options[flag] = True
         trial = [(p, REGISTRY[g.ops[p].kind].lower(g, g.ops[p]) if p == pos else kk) for p, kk in ks]

@@ -46,8 +46,10 @@ def check_conv(g: Graph, op: Op, filter_ok) -> str | None:
     return filter_ok(inp, w, out)
 
 
-def conv_params(g: Graph, op: Op, channels: int) -> list:
-    inp, w, out = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+def conv_params(g: Graph, op: Op, channels: int, filter_index: int | None = None) -> list:
+    """filter_index: the filter tensor, if not the op's own (passes/depthwise_as_conv.py)."""
+    inp, out = g.t(op.inputs[0]), g.t(op.outputs[0])
+    w = g.t(op.inputs[1] if filter_index is None else filter_index)
     o = op.options
     n, ih, iw, ic = inp.shape
     _, oh, ow, oc = out.shape
@@ -84,6 +86,25 @@ def sparse_1x1(params: list) -> bool:
             and (p["out_h"] - 1) * p["stride_h"] < p["in_h"] and (p["out_w"] - 1) * p["stride_w"] < p["in_w"])
 
 
+def dense_conv_kernel(g: Graph, op: Op, filter_index: int) -> Kernel:
+    """The dense CONV_2D kernel call (fast or reference, in place or not) with filter [out_c, kh, kw, fic]."""
+    out = g.t(op.outputs[0])
+    args = [op.inputs[0], filter_index, bias_arg(op), op.outputs[0]]
+    params = conv_params(g, op, out.shape[3], filter_index)
+    fast = g.kernel_set == "fast" and not op.options.get("reference_kernel")  # compiler._trim_scratch
+    _, kh, kw, fic = g.t(filter_index).shape
+    scratch = 4 * kh * kw * fic + 8 if fast else 0  # TE_CONV2D_FAST_SCRATCH
+    func, sources = ("te_conv2d_fast_s8", FAST_SOURCES) if fast else ("te_conv2d_s8", [])
+    if op.options.get("inplace"):  # passes/inplace.py: output over the input
+        wrapper = "te_conv2d_inplace_fast_s8" if fast else "te_conv2d_inplace_s8"
+        return Kernel(wrapper, "te_conv_params_t", params, args, scratch_bytes=inplace_scratch(g, op) + scratch,
+                      extra_sources=["te_inplace.h", f"{func}.c", *sources])
+    # compiler._trim_scratch: columns on the stack (forced by partition/measure.py to time that variant)
+    if fast and (op.options.get("stack_scratch") or op.options.get("force_stack_scratch")):
+        return Kernel(func, "te_conv_params_t", params, args, scratch_arg=True, extra_sources=sources)
+    return Kernel(func, "te_conv_params_t", params, args, scratch_bytes=scratch, extra_sources=sources)
+
+
 @register
 class Conv2D(OpSpec):
     kind = "CONV_2D"
@@ -113,20 +134,7 @@ class Conv2D(OpSpec):
                 return Kernel("te_conv2d_sparse_1x1_s8", "te_conv_params_t", params, args,
                               extra_sources=SPARSE_SOURCES)
             return Kernel("te_conv2d_sparse_s8", "te_conv_params_t", params, args, extra_sources=SPARSE_SOURCES)
-        args = [op.inputs[0], op.inputs[1], bias_arg(op), op.outputs[0]]
-        params = conv_params(g, op, out.shape[3])
-        fast = g.kernel_set == "fast" and not op.options.get("reference_kernel")  # compiler._trim_scratch
-        _, kh, kw, fic = g.t(op.inputs[1]).shape
-        scratch = 4 * kh * kw * fic + 8 if fast else 0  # TE_CONV2D_FAST_SCRATCH
-        func, sources = ("te_conv2d_fast_s8", FAST_SOURCES) if fast else ("te_conv2d_s8", [])
-        if op.options.get("inplace"):  # passes/inplace.py: output over the input
-            wrapper = "te_conv2d_inplace_fast_s8" if fast else "te_conv2d_inplace_s8"
-            return Kernel(wrapper, "te_conv_params_t", params, args, scratch_bytes=inplace_scratch(g, op) + scratch,
-                          extra_sources=["te_inplace.h", f"{func}.c", *sources])
-        # compiler._trim_scratch: columns on the stack (forced by partition/measure.py to time that variant)
-        if fast and (op.options.get("stack_scratch") or op.options.get("force_stack_scratch")):
-            return Kernel(func, "te_conv_params_t", params, args, scratch_arg=True, extra_sources=sources)
-        return Kernel(func, "te_conv_params_t", params, args, scratch_bytes=scratch, extra_sources=sources)
+        return dense_conv_kernel(g, op, op.inputs[1])
 
     def macs(self, g, op):
         w, out = g.t(op.inputs[1]), g.t(op.outputs[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..passes.inplace import inplace_scratch
 from .base import Kernel, OpSpec, register
 from .common import fused
-from .conv2d import bias_arg, check_conv, conv_params, read_conv_options
+from .conv2d import bias_arg, check_conv, conv_params, dense_conv_kernel, read_conv_options
 
 
 @register
@@ -34,6 +34,8 @@ class DepthwiseConv2D(OpSpec):
     def lower(self, g, op):
         out = g.t(op.outputs[0])
         fast = g.kernel_set == "fast" and not op.options.get("reference_kernel")  # compiler._trim_scratch
+        if fast and "conv_filter" in op.options:  # passes/depthwise_as_conv.py: one input channel
+            return dense_conv_kernel(g, op, op.options["conv_filter"])
         func = "te_depthwise_conv2d_fast_s8" if fast else "te_depthwise_conv2d_s8"
         sources = ["te_fast_requant.h", "te_depthwise_conv2d_s8.c"] if fast else []
         params = conv_params(g, op, out.shape[3])

@@ -98,7 +98,7 @@ def _qemu_counts(g: Graph, sha: str, proxy, kernels: str) -> tuple[list[int], in
     if kernels == "stack":
         kernels = "fast"
         for op in g.ops:
-            if op.kind == "CONV_2D":
+            if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):  # the depthwise ones the CONV_2D kernel runs
                 op.options["force_stack_scratch"] = True  # as compiler._trim_scratch may set for a part
     files, _ = compile_graph(g, "te_cost", sha, target=proxy, fmt="make", kernels=kernels, force=True)
     with tempfile.TemporaryDirectory(prefix="tinyedge-cost-") as tmp:
