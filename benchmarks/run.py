@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +99,17 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def versions() -> dict:
+    """What the figures depend on beside the model: the host ratio moves with the TFLM build installed."""
+    out = {}
+    for pkg in ("tinyedge", "tflite-micro", "numpy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models-dir", type=Path, default=HERE.parent.parent / "shared" / "models")
@@ -115,7 +127,7 @@ def main(argv=None) -> int:
     print(table(rows))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps({"machine": platform.machine(), "python": platform.python_version(),
-                                 "models": rows}, indent=1) + "\n")
+                                 "versions": versions(), "models": rows}, indent=1) + "\n")
     print(f"wrote {a.out}")
     return 0 if all(r["equal_to_tflm"] for r in rows) else 1
 
