@@ -8,36 +8,9 @@
 #include <stdio.h>
 
 #include "te_harness.h"
+#include "te_systick.h"
 
 extern void initialise_monitor_handles(void);
-extern volatile uint32_t te_systick_wraps;
-
-#define TE_SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define TE_SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define TE_SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
-static void te_clock_start(void)
-{
-    TE_SYST_RVR = 0xFFFFFFu;
-    TE_SYST_CVR = 0u;
-    TE_SYST_CSR = 7u; /* enable, wrap interrupt, processor clock */
-    while (TE_SYST_CVR == 0u) {
-        /* the first tick loads the reload value; before it, 0 would read as a full period */
-    }
-}
-
-/* Ticks since te_clock_start: wraps (counted by the interrupt) and the
- * 24-bit down-counter, read again if a wrap came in between. */
-static uint32_t te_clock_now(void)
-{
-    uint32_t wraps, value;
-    do {
-        wraps = te_systick_wraps;
-        value = TE_SYST_CVR;
-    } while (wraps != te_systick_wraps);
-    return (wraps << 24) + (0xFFFFFFu - value);
-}
-
 /* Ticks for a loop of 2 x TE_CALIBRATION_LOOPS instructions: the ratio turns
  * ticks into instructions whatever clock the emulated board's SysTick has. */
 #define TE_CALIBRATION_LOOPS 1048576u

@@ -89,14 +89,9 @@ static inline int32_t conv_out_size(int32_t in, int32_t k, int32_t stride, int32
  * counts instructions exactly, so one call is enough there. */
 
 #ifdef TE_QEMU
-/* The SysTick clock of firmware/cortex-m/main.c, repeated here: generated
- * build folders get that main.c and no header besides. */
-extern void initialise_monitor_handles(void);
-extern volatile uint32_t te_systick_wraps;
+#include "../../firmware/cortex-m/te_systick.h"
 
-#define TE_SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define TE_SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define TE_SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+extern void initialise_monitor_handles(void);
 
 #define TE_REPS 1
 #define TE_UNIT "instr"
@@ -109,24 +104,12 @@ static inline void check_io_init(void)
 
 static inline void clock_start(void)
 {
-    TE_SYST_RVR = 0xFFFFFFu;
-    TE_SYST_CVR = 0u;
-    TE_SYST_CSR = 7u; /* enable, wrap interrupt, processor clock */
-    while (TE_SYST_CVR == 0u) {
-        /* the first tick loads the reload value; before it, 0 would read as a full period */
-    }
+    te_clock_start();
 }
 
-/* wraps (counted by the interrupt) and the 24-bit down-counter, read again
- * if a wrap came in between */
 static inline uint32_t clock_now(void)
 {
-    uint32_t wraps, value;
-    do {
-        wraps = te_systick_wraps;
-        value = TE_SYST_CVR;
-    } while (wraps != te_systick_wraps);
-    return (wraps << 24) + (0xFFFFFFu - value);
+    return te_clock_now();
 }
 
 /* instructions per tick, from a loop of 2 * 2^20 instructions: the emulated

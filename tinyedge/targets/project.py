@@ -93,7 +93,7 @@ def project_files(board, manifest: dict, files: dict[str, bytes]) -> dict[str, b
            "CMakeLists.txt": env.get_template("project/CMakeLists.txt.j2").render(ctx).encode()}
     if emulated:
         fw = resource_dir("firmware") / "cortex-m"
-        for name in ("startup.c", "main.c", "cortex-m.ld", f"{board.machine}.ld"):
+        for name in ("startup.c", "main.c", "te_systick.h", "cortex-m.ld", f"{board.machine}.ld"):
             out[f"firmware/{name}"] = (fw / name).read_bytes()
         out["te_harness.h"] = harness_header(manifest)
         out["te_input.c"] = input_source(manifest, None, "the inputs' zero points; tinyedge run writes its own")
