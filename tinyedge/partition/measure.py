@@ -44,6 +44,9 @@ def _runtime_digest() -> str:
 # does not run here: Thumb-1 (M0+) needs more instructions, AVR does 32-bit arithmetic in 8-bit steps.
 PROXY_FACTOR = {"cortex-m0plus": 1.4, "avr": 4.0, "xtensa": 1.0, "riscv32": 1.1}
 HOST_RUNS = 30
+# Ops the fast CONV_2D kernel may run (a one-input-channel DEPTHWISE_CONV_2D too: passes/depthwise_as_conv.py),
+# whose columns a part's build may put on the stack (compiler._trim_scratch).
+STACK_KINDS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 
 
 @dataclass
@@ -98,7 +101,7 @@ def _qemu_counts(g: Graph, sha: str, proxy, kernels: str) -> tuple[list[int], in
     if kernels == "stack":
         kernels = "fast"
         for op in g.ops:
-            if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):  # the depthwise ones the CONV_2D kernel runs
+            if op.kind in STACK_KINDS:
                 op.options["force_stack_scratch"] = True  # as compiler._trim_scratch may set for a part
     files, _ = compile_graph(g, "te_cost", sha, target=proxy, fmt="make", kernels=kernels, force=True)
     with tempfile.TemporaryDirectory(prefix="tinyedge-cost-") as tmp:
@@ -163,7 +166,7 @@ def device_model(g: Graph, sha: str, board_name: str, kernels: str = "auto") -> 
         proxy, factor = _emulated_proxy(board)
         counts, part = _cached_counts(g, sha, proxy, kset)
         ref = _cached_counts(g, sha, proxy, "reference")[0] if kset != "reference" else counts
-        convs = kset == "fast" and any(op.kind == "CONV_2D" for op in g.ops)
+        convs = kset == "fast" and any(op.kind in STACK_KINDS for op in g.ops)
         stack = _cached_counts(g, sha, proxy, "stack")[0] if convs else counts
         hz = float(board.clock_hz)
         how = f"{proxy.name} instruction counts" + (f" x {factor:g}" if factor != 1.0 else "")
